@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { registerBuild } from "./build.ts";
+import { registerTypes } from "./types.ts";
 
 /** Every command registers itself on the program; this list is the CLI's table of contents. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerBuild, registerTypes];

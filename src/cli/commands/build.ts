@@ -1,0 +1,37 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { buildConnector, pacCreateCommand } from "../../compile/build.ts";
+import { CliError, ExitCode } from "../errors.ts";
+import { formatFinding } from "../format.ts";
+
+export function registerBuild(program: Command): void {
+  program
+    .command("build")
+    .description("Compile connector/ into dist/connector (apiDefinition.swagger.json, apiProperties.json, icon.png, settings.json)")
+    .option("--source <dir>", "connector source folder", "connector")
+    .option("--out <dir>", "output folder", "dist/connector")
+    .option("--json", "print the result as JSON")
+    .action((options: { source: string; out: string; json?: boolean }) => {
+      const outDir = path.resolve(options.out);
+      const result = buildConnector(process.cwd(), path.resolve(options.source), outDir);
+      const errors = result.findings.filter((f) => f.severity === "error").length;
+      if (options.json) {
+        process.stdout.write(
+          JSON.stringify({ outDir: result.outDir ?? null, clientIdSource: result.config.clientIdSource, findings: result.findings }, null, 2) + "\n",
+        );
+      } else {
+        for (const finding of result.findings) process.stderr.write(formatFinding(finding) + "\n");
+      }
+      if (!result.outDir) {
+        throw new CliError(`build failed: ${errors} error(s) in ${options.source}; ${options.out} was left as it was`, ExitCode.failed);
+      }
+      if (options.json) return;
+      process.stdout.write(`built ${path.relative(process.cwd(), outDir)} (${result.findings.length} warning(s))\n`);
+      if (result.config.clientIdSource === "placeholder") {
+        process.stdout.write(
+          "note: no client ID configured; the package carries a placeholder. Set FNO_CONNECTOR_CLIENT_ID or connector.local.json before uploading.\n",
+        );
+      }
+      process.stdout.write(`upload with: ${pacCreateCommand(outDir)}\n`);
+    });
+}

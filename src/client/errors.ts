@@ -1,0 +1,126 @@
+/**
+ * Errors from F&O, parsed from the OData v4 error body `{"error":{"code","message","innererror":{…}}}`.
+ * F&O often leaves `code` empty and `message` generic ("An error has occurred."); the Infolog text that
+ * explains the failure is in `innererror.message`, so that is what the message leads with.
+ */
+
+export interface ParsedErrorBody {
+  code: string | undefined;
+  message: string | undefined;
+  innerMessage: string | undefined;
+  /** `@Microsoft.PowerApps.CDS.*` and other instance annotations on the error object. */
+  annotations: Record<string, unknown>;
+}
+
+export function parseErrorBody(text: string): ParsedErrorBody {
+  const empty: ParsedErrorBody = { code: undefined, message: undefined, innerMessage: undefined, annotations: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ...empty, message: text.trim().slice(0, 500) || undefined };
+  }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  if (error === null || typeof error !== "object") return empty;
+  const record = error as Record<string, unknown>;
+  const inner = record.innererror as Record<string, unknown> | undefined;
+  const annotations = Object.fromEntries(Object.entries(record).filter(([key]) => key.startsWith("@")));
+  return {
+    code: nonEmptyString(record.code),
+    message: nonEmptyString(record.message),
+    innerMessage: nonEmptyString(inner?.message),
+    annotations,
+  };
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
+}
+
+/** What the user most likely has to do, for the statuses people hit most with this API. */
+export function hintFor(status: number | undefined, operation: string): string | undefined {
+  switch (status) {
+    case undefined:
+      return "The environment could not be reached; check the environment URL and the network, then retry.";
+    case 302:
+      return "F&O redirected the call: the recurring integrations API exists only in cloud environments, not on-premises (use the data management package API there).";
+    case 401:
+      return "The token was refused: check the tenant, the app's client ID and secret, and that the token is for this environment URL (no trailing slash).";
+    case 403:
+      return 'Register the app under System administration > Setup > Microsoft Entra applications (mapped to a user with access), and enable it on the data job\'s "Set up authorization policy" tab.';
+    case 404:
+      return operation === "Enqueue"
+        ? "Check the activity ID and the entity name (as shown in the data project)."
+        : "Check the activity ID (the ID of the recurring data job) and the environment URL.";
+    case 413:
+      return "The file is larger than the environment accepts (reports put the limit between 36 and 50 MB): split it, or use the data management package API.";
+    case 429:
+      return "The environment is throttling requests; the client waits for Retry-After before trying again.";
+    case 500:
+      return operation === "Dequeue" || operation === "Enqueue" || operation === "Acknowledge"
+        ? "F&O answers 500 when the activity ID does not match a recurring data job: check it first."
+        : undefined;
+    case 502:
+    case 503:
+    case 504:
+      return "The environment's gateway failed; this is usually transient, retry later.";
+    default:
+      return undefined;
+  }
+}
+
+export interface FnoErrorDetails {
+  operation: string;
+  method: string;
+  url: string;
+  status?: number;
+  statusText?: string;
+  body?: ParsedErrorBody;
+  /** Milliseconds the server asked to wait (Retry-After), when it did. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** The one error type of the client: HTTP status, F&O error text, Retry-After and a hint, in one message. */
+export class FnoError extends Error {
+  readonly operation: string;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly serverMessage: string | undefined;
+  readonly innerMessage: string | undefined;
+  readonly annotations: Record<string, unknown>;
+  readonly retryAfterMs: number | undefined;
+  readonly hint: string | undefined;
+
+  constructor(details: FnoErrorDetails) {
+    const { operation, status, statusText, body } = details;
+    const hint = hintFor(status, operation);
+    const what =
+      status === undefined
+        ? `network error: ${causeText(details.cause)}`
+        : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`;
+    const text = body?.innerMessage ?? body?.message;
+    const code = body?.code ? ` [${body.code}]` : "";
+    super(`${operation} failed: ${what}${code}${text ? `: ${text}` : ""}${hint ? `. ${hint}` : ""}`, { cause: details.cause });
+    this.name = "FnoError";
+    this.operation = operation;
+    this.method = details.method;
+    this.url = details.url;
+    this.status = status;
+    this.code = body?.code;
+    this.serverMessage = body?.message;
+    this.innerMessage = body?.innerMessage;
+    this.annotations = body?.annotations ?? {};
+    this.retryAfterMs = details.retryAfterMs;
+    this.hint = hint;
+  }
+}
+
+function causeText(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = (cause as { cause?: unknown }).cause;
+  const code = (inner as { code?: string } | undefined)?.code;
+  return code ? `${cause.message} (${code})` : cause.message;
+}

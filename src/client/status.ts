@@ -1,0 +1,47 @@
+/**
+ * Message and execution statuses. The documented values and the Recurring Integrations Scheduler's enum
+ * disagree on spelling (PostProcessingFailed / PostProcessingError, Preprocessing / PreProcessing), so
+ * comparisons are case-insensitive and both spellings count (fno-api.md §1.5).
+ */
+
+export type StatusPhase = "pending" | "succeeded" | "failed" | "unknown";
+
+const messagePhases: Record<string, StatusPhase> = {
+  enqueued: "pending",
+  dequeued: "pending",
+  downloaded: "pending",
+  acked: "pending",
+  preprocessing: "pending",
+  processing: "pending",
+  inprocess: "pending",
+  processed: "succeeded",
+  processedwitherrors: "failed",
+  preprocessingerror: "failed",
+  preprocesserror: "failed",
+  postprocessingfailed: "failed",
+  postprocessingerror: "failed",
+  postprocesserror: "failed",
+};
+
+/** Where a GetMessageStatus value stands; anything not recognised is `unknown`, never terminal by accident. */
+export function messageStatusPhase(status: string): StatusPhase {
+  return messagePhases[status.toLowerCase()] ?? "unknown";
+}
+
+const executionPhases: Record<string, StatusPhase> = {
+  notrun: "pending",
+  executing: "pending",
+  succeeded: "succeeded",
+  partiallysucceeded: "failed",
+  failed: "failed",
+  canceled: "failed",
+  unknown: "unknown",
+};
+
+/** Where a GetExecutionSummaryStatus value stands. */
+export function executionStatusPhase(status: string): StatusPhase {
+  return executionPhases[status.toLowerCase()] ?? "unknown";
+}
+
+/** The value F&O returns for an execution ID before the batch job has picked the message up. */
+export const emptyGuid = "00000000-0000-0000-0000-000000000000";

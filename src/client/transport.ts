@@ -1,0 +1,163 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { BearerTokenCache, scopeFor } from "./auth.ts";
+import { FnoError, parseErrorBody } from "./errors.ts";
+import { backoffDelay, defaultRetryOptions, parseRetryAfter, retryAfterDefaultMs, sleep, type RetryOptions } from "./retry.ts";
+
+/**
+ * How a call may be repeated:
+ * - `idempotent`: repeating it cannot do harm, so 502/504 and connection failures are retried too.
+ * - `rejected-only`: it must not be re-sent once it may have reached the server (Enqueue would create a second
+ *   message); only answers in which the server refused it (429, 503, a 401 before a token refresh) or a
+ *   connection that was never established are retried.
+ */
+export type RetryMode = "idempotent" | "rejected-only";
+
+export interface SendOptions {
+  operation: string;
+  retry: RetryMode;
+  /** Attach the bearer token. Only ever true for the environment's own origin. */
+  authorize: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TransportOptions {
+  environmentUrl: string;
+  credential: TokenCredential;
+  /** Defaults to the global fetch, looked up at call time so HTTP mocks installed later still apply. */
+  fetch?: (request: Request) => Promise<Response>;
+  retry?: Partial<RetryOptions>;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told about every wait before a retry, e.g. for logs or progress output. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  operation: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** Error codes meaning the connection was never established, so nothing reached the server. */
+const notConnectedCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/**
+ * Sends requests to one F&O environment: bearer token, one token refresh on 401, retries that honour
+ * Retry-After, redirects surfaced rather than followed, and every failure turned into an FnoError.
+ */
+export class Transport {
+  readonly origin: string;
+  readonly #tokens: BearerTokenCache;
+  readonly #fetch: (request: Request) => Promise<Response>;
+  readonly #retry: RetryOptions;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+
+  constructor(options: TransportOptions) {
+    this.origin = new URL(options.environmentUrl).origin;
+    this.#now = options.now ?? Date.now;
+    this.#tokens = new BearerTokenCache(options.credential, scopeFor(options.environmentUrl), this.#now);
+    this.#fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+    this.#retry = { ...defaultRetryOptions, ...options.retry };
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? sleep;
+    this.#onRetry = options.onRetry;
+  }
+
+  /** Sends `request` (cloned per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
+  async send(request: Request, options: SendOptions): Promise<Response> {
+    const { operation, signal } = options;
+    const started = this.#now();
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
+      let token: string | undefined;
+      if (options.authorize) {
+        token = await this.#tokens.token(signal);
+        outgoing.headers.set("authorization", `Bearer ${token}`);
+      }
+
+      let response: Response;
+      try {
+        response = await this.#fetch(outgoing);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        const safe = options.retry === "idempotent" || notConnected(err);
+        const delay = backoffDelay(attempt, this.#retry, this.#random);
+        if (!safe || !this.#mayRetry(attempt, started, delay)) {
+          throw new FnoError({ operation, method: request.method, url: request.url, cause: err });
+        }
+        await this.#wait(operation, attempt, delay, `connection failed (${errorCode(err) ?? "no response"})`, signal);
+        continue;
+      }
+
+      if (response.status >= 200 && response.status < 300) return response;
+
+      if (response.status === 401 && token !== undefined && !refreshedToken) {
+        // The token may have been revoked or expired early: one fresh token, then the 401 stands.
+        refreshedToken = true;
+        this.#tokens.invalidate(token);
+        await response.body?.cancel();
+        attempt--;
+        continue;
+      }
+
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.#now());
+      const refused = response.status === 429 || response.status === 503;
+      const transient = options.retry === "idempotent" && (response.status === 502 || response.status === 504);
+      if (refused || transient) {
+        const delay =
+          retryAfterMs ?? (response.status === 429 ? retryAfterDefaultMs : backoffDelay(attempt, this.#retry, this.#random));
+        if (this.#mayRetry(attempt, started, delay)) {
+          await response.body?.cancel();
+          await this.#wait(operation, attempt, delay, `HTTP ${response.status}`, signal);
+          continue;
+        }
+      }
+      throw await errorFromResponse(response, operation, request.method, retryAfterMs);
+    }
+  }
+
+  #mayRetry(attempt: number, started: number, delay: number): boolean {
+    return attempt < this.#retry.maxAttempts && this.#now() + delay - started <= this.#retry.maxElapsedMs;
+  }
+
+  async #wait(operation: string, attempt: number, delayMs: number, reason: string, signal: AbortSignal | undefined): Promise<void> {
+    this.#onRetry?.({ operation, attempt, delayMs, reason });
+    await this.#sleep(delayMs, signal);
+  }
+}
+
+/** Reads an error response's body (bounded) into an FnoError. */
+export async function errorFromResponse(response: Response, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
+  let text = "";
+  try {
+    text = (await response.text()).slice(0, 64 * 1024);
+  } catch {
+    // The body broke off; the status alone still says what happened.
+  }
+  return new FnoError({
+    operation,
+    method,
+    url: response.url,
+    status: response.status,
+    statusText: response.statusText,
+    body: parseErrorBody(text),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+function errorCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === "string" ? cause.code : undefined;
+}
+
+function notConnected(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && notConnectedCodes.has(code);
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { loadSpec, SpecLoadError, type LoadedSpec } from "../spec/load.ts";
+import type { BuildConfig } from "./config.ts";
+import type { CompiledConnector, PackageFileName } from "./package.ts";
+
+/** The source files of a connector folder. */
+export const sourceFileNames = {
+  definition: "apiDefinition.yaml",
+  properties: "apiProperties.yaml",
+  icon: "icon.png",
+} as const;
+
+export interface Compilation {
+  connector: CompiledConnector;
+  /** The loaded sources, so findings on the compiled documents can point back at source lines. */
+  sources: { definition: LoadedSpec; properties: LoadedSpec };
+}
+
+/**
+ * Compiles a connector source folder into the package Power Platform uploads. Pure apart from reading
+ * the sources: the same sources and configuration always give the same bytes.
+ */
+export function compileConnector(sourceDir: string, config: BuildConfig): Compilation {
+  const definition = loadSpec(path.join(sourceDir, sourceFileNames.definition));
+  const properties = loadSpec(path.join(sourceDir, sourceFileNames.properties));
+  const iconFile = path.join(sourceDir, sourceFileNames.icon);
+  let icon: Buffer;
+  try {
+    icon = readFileSync(iconFile);
+  } catch {
+    throw new SpecLoadError("io", `cannot read ${iconFile}: file not found`);
+  }
+
+  const definitionDoc = asObject(definition);
+  const propertiesDoc = fillPlaceholders(asObject(properties), { clientId: config.clientId }) as Record<string, unknown>;
+  const settings = {
+    apiDefinition: "apiDefinition.swagger.json",
+    apiProperties: "apiProperties.json",
+    icon: "icon.png",
+  };
+
+  const files = new Map<PackageFileName, Buffer>([
+    ["apiDefinition.swagger.json", jsonBytes(definitionDoc)],
+    ["apiProperties.json", jsonBytes(propertiesDoc)],
+    ["icon.png", icon],
+    ["settings.json", jsonBytes(settings)],
+  ]);
+  return { connector: { definition: definitionDoc, properties: propertiesDoc, files }, sources: { definition, properties } };
+}
+
+/** The serialisation of every JSON file of the package: two-space indent, key order as in the source, final newline. */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, null, 2) + "\n", "utf8");
+}
+
+function asObject(spec: LoadedSpec): Record<string, unknown> {
+  if (spec.value === null || typeof spec.value !== "object" || Array.isArray(spec.value)) {
+    throw new SpecLoadError("syntax", "expected a mapping at the top level", { file: spec.file, line: 1, column: 1 });
+  }
+  return spec.value as Record<string, unknown>;
+}
+
+/**
+ * Replaces build-time placeholders written as `{{name}}` (no spaces). Platform placeholders such as
+ * `{{ resourceUri }}` (with spaces, resolved by Power Platform per connection) are left alone.
+ */
+function fillPlaceholders(value: unknown, values: Record<string, string>): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\{\{([A-Za-z]+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+  }
+  if (Array.isArray(value)) return value.map((item) => fillPlaceholders(item, values));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, values)]));
+  }
+  return value;
+}
