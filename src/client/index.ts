@@ -3,5 +3,5 @@ export type { CallOptions, DequeueMessage, DequeueResult, EnqueueOptions, Execut
 export { FnoError, hintFor, parseErrorBody } from "./errors.ts";
 export { LoopbackClientSecretCredential } from "./loopback-credential.ts";
 export { messageStatusPhase, executionStatusPhase, emptyGuid, type StatusPhase } from "./status.ts";
-export { defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.ts";
+export { defaultRetryOptions, parseRetryAfter, sleep, type RetryOptions } from "./retry.ts";
 export type { RetryEvent, RetryMode } from "./transport.ts";

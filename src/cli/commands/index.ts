@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { registerBuild } from "./build.ts";
 import { registerTypes } from "./types.ts";
+import { registerSync } from "./sync.ts";
+import { registerSteps } from "./steps.ts";
 
 /** Every command registers itself on the program; this list is the CLI's table of contents. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBuild, registerTypes];
+export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps];

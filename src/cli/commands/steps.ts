@@ -1,0 +1,100 @@
+import { createWriteStream, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import type { DequeueMessage } from "../../client/index.ts";
+import { importFile } from "../../workflows/import.ts";
+import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
+import { CliError, ExitCode } from "../errors.ts";
+
+/** The single steps of the recurring integrations API, for scripting. Each prints JSON on stdout. */
+export function registerSteps(program: Command): void {
+  addConnectionOptions(
+    program
+      .command("dequeue")
+      .description("Dequeue the next export message; prints it as JSON, or {\"empty\":true} (exit 0) when the queue is empty")
+      .requiredOption("--activity <id>", "activity ID of the recurring export job"),
+  ).action(async (flags: ConnectionFlags & { activity: string }) => {
+    const result = await createClient(resolveConnection(flags)).dequeue(flags.activity);
+    printJson(result.kind === "empty" ? { empty: true } : result.message);
+  });
+
+  addConnectionOptions(
+    program
+      .command("download")
+      .description("Download a package from a DownloadLocation (or from the dequeued message in --message FILE)")
+      .argument("[location]", "the DownloadLocation URL")
+      .option("--message <file>", "a dequeue result saved as JSON")
+      .requiredOption("--out <file>", "where to write the package ('-' for stdout)"),
+  ).action(async (location: string | undefined, flags: ConnectionFlags & { message?: string; out: string }) => {
+    const target = location ?? (flags.message ? readMessage(flags.message).DownloadLocation : undefined);
+    if (!target) throw new CliError("give a DownloadLocation or --message FILE", ExitCode.unreadable);
+    const download = await createClient(resolveConnection(flags)).download(target);
+    const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    await pipeline(body, flags.out === "-" ? process.stdout : createWriteStream(flags.out));
+  });
+
+  addConnectionOptions(
+    program
+      .command("ack")
+      .description("Acknowledge a dequeued message (the JSON printed by dequeue)")
+      .requiredOption("--activity <id>", "activity ID of the recurring export job")
+      .requiredOption("--message <file>", "the dequeue result saved as JSON ('-' for stdin)"),
+  ).action(async (flags: ConnectionFlags & { activity: string; message: string }) => {
+    const message = readMessage(flags.message);
+    await createClient(resolveConnection(flags)).acknowledge(flags.activity, message);
+    printJson({ acknowledged: message.CorrelationId });
+  });
+
+  addConnectionOptions(
+    program
+      .command("status")
+      .description("Show the status of an enqueued message, and its execution errors when it failed")
+      .argument("<messageId>", "the message ID returned by enqueue"),
+  ).action(async (messageId: string, flags: ConnectionFlags) => {
+    const client = createClient(resolveConnection(flags));
+    printJson({ messageId, status: await client.getMessageStatus(messageId) });
+  });
+
+  addConnectionOptions(
+    program
+      .command("enqueue")
+      .description("Upload a file or data package to a recurring import job; with --wait, follow it to the end")
+      .argument("<file>", "the file or package to import")
+      .requiredOption("--activity <id>", "activity ID of the recurring import job")
+      .option("--entity <name>", "entity name as shown in the data project (file jobs)")
+      .option("--company <id>", "legal entity (DataAreaId)")
+      .option("--wait", "poll the status with backoff until it is terminal"),
+  ).action(async (file: string, flags: ConnectionFlags & { activity: string; entity?: string; company?: string; wait?: boolean }) => {
+    const result = await importFile({
+      client: createClient(resolveConnection(flags)),
+      activityId: flags.activity,
+      file,
+      wait: flags.wait ?? false,
+      onStatus: (status) => process.stderr.write(`status: ${status}\n`),
+      ...(flags.entity !== undefined ? { entity: flags.entity } : {}),
+      ...(flags.company !== undefined ? { company: flags.company } : {}),
+    });
+    printJson(result);
+    if (result.phase === "failed") throw new CliError(`import ${result.messageId} ended as ${result.status}`, ExitCode.failed);
+    if (result.timedOut) throw new CliError(`import ${result.messageId} still ${result.status} when the wait ended`, ExitCode.failed);
+  });
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+function readMessage(file: string): DequeueMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
+  } catch (err) {
+    throw new CliError(`${file}: not a JSON dequeue result (${(err as Error).message})`, ExitCode.unreadable);
+  }
+  const message = parsed as Partial<DequeueMessage> | null;
+  if (typeof message?.CorrelationId !== "string" || typeof message.PopReceipt !== "string") {
+    throw new CliError(`${file}: expected a dequeue result with CorrelationId and PopReceipt`, ExitCode.unreadable);
+  }
+  return message as DequeueMessage;
+}

@@ -1,0 +1,49 @@
+import type { Command } from "commander";
+import { defaultConcurrency, syncExports } from "../../workflows/export-sync.ts";
+import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
+import { CliError, ExitCode } from "../errors.ts";
+import { formatBytes, syncProgress } from "../progress.ts";
+import { positiveInteger } from "../options.ts";
+
+interface SyncFlags extends ConnectionFlags {
+  activity: string;
+  out: string;
+  concurrency: number;
+  json?: boolean;
+}
+
+export function registerSync(program: Command): void {
+  addConnectionOptions(
+    program
+      .command("sync")
+      .description("Drain an export queue: dequeue, download, store durably and acknowledge every package until the queue is empty")
+      .requiredOption("--activity <id>", "activity ID of the recurring export job")
+      .requiredOption("--out <dir>", "folder for the packages (a journal in <dir>/.fno-sync makes reruns safe)")
+      .option("--concurrency <n>", "messages worked on at once", positiveInteger, defaultConcurrency)
+      .option("--json", "print a JSON summary at the end instead of progress"),
+  ).action(async (flags: SyncFlags) => {
+    const client = createClient(resolveConnection(flags));
+    const progress = syncProgress(process.stderr, flags.json ? "quiet" : process.stderr.isTTY ? "tty" : "lines");
+    const summary = await syncExports({
+      client,
+      activityId: flags.activity,
+      outDir: flags.out,
+      concurrency: flags.concurrency,
+      onEvent: progress.onEvent,
+    });
+    progress.done();
+    if (flags.json) process.stdout.write(JSON.stringify(summary) + "\n");
+    else {
+      process.stdout.write(
+        `${summary.stored} stored, ${summary.duplicates} already stored, ${summary.acknowledged} acknowledged, ` +
+          `${summary.problems.length} problem(s), ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s → ${summary.outDir}\n`,
+      );
+    }
+    if (summary.problems.length > 0) {
+      throw new CliError(
+        `${summary.problems.length} message(s) were not completed and stay in the queue (they return after the visibility timeout); rerun sync later`,
+        ExitCode.failed,
+      );
+    }
+  });
+}

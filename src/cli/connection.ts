@@ -1,0 +1,72 @@
+import { ClientSecretCredential } from "@azure/identity";
+import type { Command } from "commander";
+import { FnoClient, LoopbackClientSecretCredential, type RetryEvent } from "../client/index.ts";
+import { CliError, ExitCode } from "./errors.ts";
+
+/** The flags every command that talks to an environment takes; each falls back to the standard variable. */
+export interface ConnectionFlags {
+  url?: string;
+  tenant?: string;
+  clientId?: string;
+  clientSecret?: string;
+  authorityHost?: string;
+}
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "environment URL (env FNO_URL)")
+    .option("--tenant <id>", "Entra tenant ID (env AZURE_TENANT_ID)")
+    .option("--client-id <id>", "app (client) ID (env AZURE_CLIENT_ID)")
+    .option("--client-secret <secret>", "client secret (env AZURE_CLIENT_SECRET; prefer the variable)")
+    .option("--authority-host <url>", "token authority (env AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com)");
+}
+
+export interface ResolvedConnection {
+  environmentUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string | undefined;
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
+  const values = {
+    environmentUrl: flags.url ?? env.FNO_URL,
+    tenantId: flags.tenant ?? env.AZURE_TENANT_ID,
+    clientId: flags.clientId ?? env.AZURE_CLIENT_ID,
+    clientSecret: flags.clientSecret ?? env.AZURE_CLIENT_SECRET,
+  };
+  const names: Record<keyof typeof values, string> = {
+    environmentUrl: "--url / FNO_URL",
+    tenantId: "--tenant / AZURE_TENANT_ID",
+    clientId: "--client-id / AZURE_CLIENT_ID",
+    clientSecret: "--client-secret / AZURE_CLIENT_SECRET",
+  };
+  const missing = (Object.keys(values) as (keyof typeof values)[]).filter((k) => !values[k]).map((k) => names[k]);
+  if (missing.length > 0) throw new CliError(`missing connection settings: ${missing.join(", ")}`, ExitCode.unreadable);
+  try {
+    new URL(values.environmentUrl!);
+  } catch {
+    throw new CliError(`--url / FNO_URL: "${values.environmentUrl}" is not a URL`, ExitCode.unreadable);
+  }
+  return {
+    environmentUrl: values.environmentUrl!,
+    tenantId: values.tenantId!,
+    clientId: values.clientId!,
+    clientSecret: values.clientSecret!,
+    authorityHost: flags.authorityHost ?? env.AZURE_AUTHORITY_HOST,
+  };
+}
+
+/**
+ * A client for the resolved connection. Entra ID gets @azure/identity's credential; an http authority on
+ * loopback (the embedded simulator) gets the loopback credential, since @azure/identity requires https.
+ */
+export function createClient(connection: ResolvedConnection, onRetry?: (event: RetryEvent) => void): FnoClient {
+  const { authorityHost } = connection;
+  const credential =
+    authorityHost?.startsWith("http://")
+      ? new LoopbackClientSecretCredential(authorityHost, connection.tenantId, connection.clientId, connection.clientSecret)
+      : new ClientSecretCredential(connection.tenantId, connection.clientId, connection.clientSecret, authorityHost ? { authorityHost } : {});
+  return new FnoClient({ environmentUrl: connection.environmentUrl, credential, ...(onRetry ? { onRetry } : {}) });
+}

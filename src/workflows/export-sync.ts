@@ -1,0 +1,166 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
+import { SyncJournal } from "./journal.ts";
+import { packageFileName, storePackage } from "./package-store.ts";
+
+export interface SyncOptions {
+  client: FnoClient;
+  activityId: string;
+  outDir: string;
+  /** Messages worked on at once. Each worker dequeues, downloads, stores and acknowledges in turn. */
+  concurrency?: number;
+  /** Download attempts per message in one run before it is reported and left unacknowledged. */
+  downloadAttempts?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+/** Eight workers keep a 20 ms-latency environment busy without approaching F&O's concurrency limits (52 per user). */
+export const defaultConcurrency = 8;
+
+export type SyncEvent =
+  | { type: "stored"; correlationId: string; file: string; bytes: number }
+  | { type: "duplicate"; correlationId: string; file: string }
+  | { type: "acknowledged"; correlationId: string }
+  | { type: "problem"; correlationId: string; stage: SyncProblem["stage"]; error: string };
+
+export interface SyncProblem {
+  correlationId: string;
+  stage: "download" | "acknowledge" | "unavailable";
+  error: string;
+}
+
+export interface SyncSummary {
+  activityId: string;
+  outDir: string;
+  dequeued: number;
+  stored: number;
+  /** Redelivered messages whose package was already on disk: acknowledged, not written again. */
+  duplicates: number;
+  acknowledged: number;
+  /** Messages from an earlier, interrupted run finished from the journal. */
+  recovered: number;
+  bytes: number;
+  seconds: number;
+  problems: SyncProblem[];
+}
+
+/**
+ * Drains an export queue: dequeue → download → durable file → acknowledge, with bounded concurrency, until
+ * the queue is empty. A message is acknowledged only once its package is on disk under a name derived from
+ * the message, and the journal lets a rerun after a crash finish without writing anything twice.
+ */
+export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
+  const { client, activityId, outDir, signal } = options;
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency);
+  const downloadAttempts = Math.max(1, options.downloadAttempts ?? 3);
+  const emit = options.onEvent ?? (() => undefined);
+  const started = performance.now();
+  const summary: SyncSummary = {
+    activityId,
+    outDir: path.resolve(outDir),
+    dequeued: 0,
+    stored: 0,
+    duplicates: 0,
+    acknowledged: 0,
+    recovered: 0,
+    bytes: 0,
+    seconds: 0,
+    problems: [],
+  };
+  const journal = await SyncJournal.open(outDir);
+  const failedDownloads = new Map<string, number>();
+
+  const problem = (correlationId: string, stage: SyncProblem["stage"], err: unknown) => {
+    const error = err instanceof Error ? err.message : String(err);
+    summary.problems.push({ correlationId, stage, error });
+    emit({ type: "problem", correlationId, stage, error });
+  };
+
+  const acknowledge = async (message: DequeueMessage): Promise<boolean> => {
+    try {
+      await client.acknowledge(activityId, message, signal ? { signal } : {});
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      problem(message.CorrelationId, "acknowledge", err);
+      return false;
+    }
+    await journal.record({ type: "acked", correlationId: message.CorrelationId });
+    summary.acknowledged++;
+    emit({ type: "acknowledged", correlationId: message.CorrelationId });
+    return true;
+  };
+
+  /** Makes sure the message's package is on disk; false when it could not be (reported, not acknowledged). */
+  const ensureStored = async (message: DequeueMessage): Promise<boolean> => {
+    const id = message.CorrelationId;
+    const fileName = packageFileName(message);
+    const known = journal.records.get(id)?.stored;
+    if (known && existsSync(known.file)) {
+      summary.duplicates++;
+      emit({ type: "duplicate", correlationId: id, file: known.file });
+      return true;
+    }
+    if (message.IsDownLoadFileExist === false || !message.DownloadLocation) {
+      problem(id, "unavailable", message.FileDownLoadErrorMessage || "the message has no package to download");
+      return false;
+    }
+    for (;;) {
+      try {
+        const download = await client.download(message, signal ? { signal } : {});
+        const stored = await storePackage(download, outDir, fileName, signal);
+        await journal.record({ type: "stored", correlationId: id, ...stored });
+        summary.stored++;
+        summary.bytes += stored.bytes;
+        emit({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes });
+        return true;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        const failures = (failedDownloads.get(id) ?? 0) + 1;
+        failedDownloads.set(id, failures);
+        if (failures >= downloadAttempts || !retryableDownload(err)) {
+          problem(id, "download", err);
+          return false;
+        }
+      }
+    }
+  };
+
+  try {
+    // Finish what an interrupted run left: messages dequeued but not acknowledged.
+    for (const [id, record] of journal.records) {
+      if (record.acked || !record.message) continue;
+      signal?.throwIfAborted();
+      summary.recovered++;
+      if (await ensureStored(record.message)) await acknowledge(record.message);
+      else failedDownloads.set(id, downloadAttempts);
+    }
+
+    const worker = async () => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const result = await client.dequeue(activityId, signal ? { signal } : {});
+        if (result.kind === "empty") return;
+        const message = result.message;
+        summary.dequeued++;
+        if ((failedDownloads.get(message.CorrelationId) ?? 0) >= downloadAttempts) continue; // already reported this run
+        await journal.record({ type: "dequeued", message });
+        if (await ensureStored(message)) await acknowledge(message);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await journal.close();
+    summary.seconds = (performance.now() - started) / 1000;
+  }
+  return summary;
+}
+
+/** Network failures, truncation and server-side 5xx are worth another try; a 4xx or a local write error is not. */
+function retryableDownload(err: unknown): boolean {
+  if (err instanceof FnoError) return err.status === undefined || err.status >= 500 || err.status === 429;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"].includes(code)) return false;
+  return true;
+}

@@ -1,0 +1,90 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import type { DequeueMessage } from "../client/index.ts";
+
+/** One durable line of the sync journal. */
+export type JournalEntry =
+  | { type: "dequeued"; message: DequeueMessage }
+  | { type: "stored"; correlationId: string; file: string; bytes: number; sha256: string }
+  | { type: "acked"; correlationId: string };
+
+/** What the journal knows about one message, folded from its entries. */
+export interface MessageRecord {
+  message: DequeueMessage | undefined;
+  stored: { file: string; bytes: number; sha256: string } | undefined;
+  acked: boolean;
+}
+
+export const stateDirName = ".fno-sync";
+
+/**
+ * An append-only JSON-lines journal in the output folder. Each entry is flushed to disk before the step
+ * it records is considered done, so a rerun after a crash knows which packages are stored and which
+ * messages still need their acknowledgement. A torn last line (crash mid-write) is ignored.
+ */
+export class SyncJournal {
+  readonly file: string;
+  readonly records: Map<string, MessageRecord>;
+  #handle: FileHandle | undefined;
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(file: string, records: Map<string, MessageRecord>) {
+    this.file = file;
+    this.records = records;
+  }
+
+  static async open(outDir: string): Promise<SyncJournal> {
+    const dir = path.join(outDir, stateDirName);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "journal.jsonl");
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    const records = new Map<string, MessageRecord>();
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue;
+      }
+      apply(records, entry);
+    }
+    const journal = new SyncJournal(file, records);
+    journal.#handle = await open(file, "a");
+    return journal;
+  }
+
+  /** Appends an entry and waits until it is on disk. Appends are serialised in call order. */
+  record(entry: JournalEntry): Promise<void> {
+    apply(this.records, entry);
+    const write = this.#tail.then(async () => {
+      const handle = this.#handle;
+      if (!handle) throw new Error("journal is closed");
+      await handle.appendFile(JSON.stringify(entry) + "\n");
+      await handle.datasync();
+    });
+    this.#tail = write.catch(() => undefined);
+    return write;
+  }
+
+  async close(): Promise<void> {
+    await this.#tail;
+    await this.#handle?.close();
+    this.#handle = undefined;
+  }
+}
+
+function apply(records: Map<string, MessageRecord>, entry: JournalEntry): void {
+  const id = entry.type === "dequeued" ? entry.message.CorrelationId : entry.correlationId;
+  const record = records.get(id) ?? { message: undefined, stored: undefined, acked: false };
+  if (entry.type === "dequeued") record.message = entry.message;
+  if (entry.type === "stored") record.stored = { file: entry.file, bytes: entry.bytes, sha256: entry.sha256 };
+  if (entry.type === "acked") record.acked = true;
+  records.set(id, record);
+}

@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import yauzl from "yauzl";
+import type { DequeueMessage, PackageDownload } from "../client/index.ts";
+import { stateDirName } from "./journal.ts";
+
+export interface StoredPackage {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A file name derived from the message alone, so a redelivered message maps to the file already written. */
+export function packageFileName(message: Pick<DequeueMessage, "CorrelationId">): string {
+  const safe = message.CorrelationId.replace(/[^A-Za-z0-9._-]/g, "_");
+  if (safe === "" || safe.startsWith(".")) throw new Error(`unusable CorrelationId for a file name: "${message.CorrelationId}"`);
+  return `${safe}.zip`;
+}
+
+/**
+ * Streams a download to a temporary file, flushes it, checks its length against Content-Length and that it
+ * opens as a zip, and only then renames it into place (and flushes the folder). A failure removes the
+ * temporary file and leaves nothing under the final name.
+ */
+export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoredPackage> {
+  const tmpDir = path.join(outDir, stateDirName, "partial");
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = path.join(tmpDir, `${fileName}.${process.pid}.part`);
+  const final = path.join(outDir, fileName);
+  const hash = createHash("sha256");
+  let bytes = 0;
+  try {
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    // Readable.fromWeb's types come from node:stream/web; the body is the fetch API's ReadableStream.
+    const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    await pipeline(body, count, createWriteStream(tmp), signal ? { signal } : {});
+    if (download.contentLength !== undefined && bytes !== download.contentLength) {
+      throw new Error(`package is truncated: received ${bytes} of ${download.contentLength} bytes`);
+    }
+    await flush(tmp);
+    await checkZip(tmp);
+    await rename(tmp, final);
+    await flush(outDir);
+    return { file: final, bytes, sha256: hash.digest("hex") };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function flush(file: string): Promise<void> {
+  const handle = await open(file, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads the zip's central directory entry by entry: a truncated or non-zip file fails here. */
+export function checkZip(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
+      if (err || !zip) return reject(new Error(`not a readable zip: ${err?.message ?? "no archive"}`));
+      let entries = 0;
+      zip.on("entry", () => {
+        entries++;
+        zip.readEntry();
+      });
+      zip.on("end", () => resolve(entries));
+      zip.on("error", (e: Error) => reject(new Error(`not a readable zip: ${e.message}`)));
+      zip.readEntry();
+    });
+  });
+}
