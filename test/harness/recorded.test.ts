@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FnoClient, FnoError } from "../../src/client/index.ts";
+import { repoRoot } from "../support/shared.ts";
+import { capturingFetch, clientOperations, fixedCredential, type SeenRequest } from "./client-operations.ts";
+import { environmentUrl, scenarios, type Scenario } from "./scenarios.ts";
+
+const recordings = path.join(repoRoot, "test", "recordings");
+
+beforeAll(() => {
+  nock.back.fixtures = recordings;
+  // Replay only: a request that no recording answers fails instead of reaching a network.
+  nock.back.setMode("lockdown");
+});
+afterAll(() => {
+  nock.restore();
+});
+
+/** Runs a scenario against its recording and returns the outcome and every request sent. */
+export async function replay(scenario: Scenario, run: (fetch: (r: Request) => Promise<Response>) => Promise<unknown>) {
+  const seen: SeenRequest[] = [];
+  const { nockDone, context } = await nock.back(`${scenario.recording}.json`);
+  try {
+    const outcome = await run(capturingFetch(seen)).then(
+      (output) => ({ ok: true as const, output }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    return { outcome, seen, allUsed: context.scopes.every((scope) => scope.isDone()) };
+  } finally {
+    nockDone();
+    nock.cleanAll();
+  }
+}
+
+const noWait = async () => undefined;
+
+describe("recorded responses through the typed client", () => {
+  for (const scenario of scenarios) {
+    it(scenario.name, async () => {
+      const { outcome, seen, allUsed } = await replay(scenario, (fetch) =>
+        scenario.run(clientOperations(new FnoClient({ environmentUrl, credential: fixedCredential, fetch, sleep: noWait }))),
+      );
+      expect(seen.length).toBeGreaterThan(0);
+      for (const request of seen) expect(request.headers.authorization).toBe("Bearer recorded-token");
+      if (scenario.failure) {
+        expect(outcome.ok).toBe(false);
+        const error = (outcome as { error: unknown }).error;
+        expect(error).toBeInstanceOf(FnoError);
+        expect((error as FnoError).status).toBe(scenario.failure.status);
+        if (scenario.failure.text) expect((error as FnoError).message).toContain(scenario.failure.text);
+        expect((error as FnoError).hint).toBeTruthy();
+      } else {
+        expect(outcome).toEqual({ ok: true, output: scenario.expected });
+      }
+      expect(allUsed).toBe(true);
+    });
+  }
+
+  it("429: waits Retry-After before the second attempt", async () => {
+    const waits: number[] = [];
+    const scenario: Scenario = { name: "429", recording: "error-429", run: async () => undefined };
+    const { outcome, seen } = await replay(scenario, async (fetch) => {
+      const client = new FnoClient({ environmentUrl, credential: fixedCredential, fetch, sleep: async (ms) => void waits.push(ms) });
+      return client.dequeue("6d31e09f-0249-459f-94f0-4d1c3d1c1a10");
+    });
+    expect(outcome).toEqual({ ok: true, output: { kind: "empty" } });
+    expect(seen).toHaveLength(2);
+    expect(waits).toEqual([2000]);
+  });
+
+  it("the recorded package is a real zip whose bytes hash as recorded", () => {
+    const [definition] = JSON.parse(readFileSync(path.join(recordings, "download-package.json"), "utf8")) as [{ response: string }];
+    const bytes = Buffer.from(definition.response, "hex");
+    expect(bytes.subarray(0, 4).toString("hex")).toBe("504b0304");
+    expect(bytes.readUInt32LE(bytes.length - 22)).toBe(0x06054b50); // end of central directory at the very end
+    expect(createHash("sha256").update(bytes).digest("hex")).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("recordings", () => {
+  const files = readdirSync(recordings).filter((f) => f.endsWith(".json") && f !== "sources.json");
+  const sources = JSON.parse(readFileSync(path.join(recordings, "sources.json"), "utf8")) as Record<string, string>;
+
+  it("each says where its shape comes from", () => {
+    for (const file of files) expect(sources[file], file).toMatch(/fno-api\.md §/);
+  });
+
+  it("each is used by a scenario", () => {
+    const used = new Set([...scenarios.map((s) => `${s.recording}.json`), "error-429.json"]);
+    expect(files.filter((f) => !used.has(f))).toEqual([]);
+  });
+});
