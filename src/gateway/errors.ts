@@ -1,0 +1,62 @@
+import type { HeaderMap } from "../policies/message.ts";
+
+/**
+ * Why the gateway could not run an operation before or while sending it:
+ * - `package`: apiDefinition.swagger.json or apiProperties.json is unreadable or malformed;
+ * - `operation`: no operation has that operationId;
+ * - `input`: a parameter or connection value is missing or has the wrong shape;
+ * - `policy`: a policy instance cannot be evaluated with these inputs;
+ * - `unsupported`: the platform may run it, this gateway does not (a template, an expression function, a script).
+ */
+export type GatewayErrorKind = "package" | "operation" | "input" | "policy" | "unsupported";
+
+export class GatewayError extends Error {
+  readonly kind: GatewayErrorKind;
+  readonly operationId: string | undefined;
+  constructor(kind: GatewayErrorKind, message: string, operationId?: string) {
+    super(message);
+    this.name = "GatewayError";
+    this.kind = kind;
+    this.operationId = operationId;
+  }
+}
+
+/** The fields of an OData error body (`{"error":{"code","message","innererror":{"message"}}}`) that say what went wrong. */
+export interface ODataErrorText {
+  code: string | undefined;
+  message: string | undefined;
+  /** `innererror.message`: F&O puts its Infolog text here. */
+  innerMessage: string | undefined;
+}
+
+/**
+ * The backend answered, but not with a declared success:
+ * - `status`: a non-2xx status (declared or not); `odata` holds the parsed error body when there is one;
+ * - `undeclared-status`: a 2xx status the operation does not declare;
+ * - `schema`: a declared 2xx whose body does not match the declared schema.
+ */
+export type ResponseErrorKind = "status" | "undeclared-status" | "schema";
+
+export class ResponseError extends Error {
+  readonly kind: ResponseErrorKind;
+  readonly operationId: string;
+  readonly status: number;
+  readonly headers: HeaderMap;
+  /** The parsed body (JSON value or text), undefined when empty. */
+  readonly body: unknown;
+  readonly odata: ODataErrorText | undefined;
+  constructor(
+    kind: ResponseErrorKind,
+    message: string,
+    details: { operationId: string; status: number; headers: HeaderMap; body: unknown; odata?: ODataErrorText },
+  ) {
+    super(message);
+    this.name = "ResponseError";
+    this.kind = kind;
+    this.operationId = details.operationId;
+    this.status = details.status;
+    this.headers = details.headers;
+    this.body = details.body;
+    this.odata = details.odata;
+  }
+}
