@@ -1,0 +1,13 @@
+/** The embedded F&O simulator: everything tests, tools and the CLI use from outside this folder. */
+export { startSimulator, Simulator } from "./simulator.ts";
+export type { SimulatorConnection, SeededExport, ExportMessageState, ImportMessageState } from "./simulator.ts";
+export { SimulatorConfigError } from "./errors.ts";
+export { loadScenario, ScenarioError } from "./scenario.ts";
+export { SimulatedClock, type ClockOptions } from "./clock.ts";
+export { defaultIds, type SimulatorOptions, type ActivityOptions, type FaultOptions, type ExportSeed, type ExportSeedRequest } from "./options.ts";
+export type { FaultRule, StatusFault, BodyFault, LatencyFault } from "./faults.ts";
+export type { ThrottleOptions } from "./throttle.ts";
+export type { ImportOptions, ImportOutcomeRule, ImportOutcomeStatus, ExecutionError } from "./import-queue.ts";
+export type { CounterSnapshot } from "./counters.ts";
+export { endpointNames, type EndpointName } from "./endpoints.ts";
+export type { ClientCredentials } from "./auth.ts";

@@ -1,0 +1,27 @@
+import { loadSpec } from "../spec/load.ts";
+import type { SimulatorOptions } from "./options.ts";
+import { findProblem, validateOptions } from "./schema.ts";
+
+/** A scenario file that parses but does not describe a simulator run; the message names file, line and pointer. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScenarioError";
+  }
+}
+
+/**
+ * Reads a scenario (YAML or JSON, the fields of `SimulatorOptions`). Unreadable files and syntax errors
+ * throw `SpecLoadError`; content the simulator cannot use throws `ScenarioError` at the offending line.
+ */
+export function loadScenario(file: string): SimulatorOptions {
+  const spec = loadSpec(file);
+  const problem = findProblem(validateOptions, spec.value);
+  if (problem) {
+    const { pointer, message } = problem;
+    const at = spec.locate(pointer);
+    const where = at ? `${at.file}:${at.line}:${at.column}` : spec.file;
+    throw new ScenarioError(`${where}: ${pointer || "(the document)"} ${message}`);
+  }
+  return spec.value as SimulatorOptions;
+}

@@ -1,0 +1,647 @@
+import { createHash } from "node:crypto";
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { handleAdmin } from "./admin.ts";
+import { TokenAuthority, type ClientCredentials } from "./auth.ts";
+import { SimulatedClock } from "./clock.ts";
+import { Counters, type CounterSnapshot } from "./counters.ts";
+import { environmentEndpoints, type EndpointName } from "./endpoints.ts";
+import { SimulatorConfigError } from "./errors.ts";
+import { fixedBytes, generatedPackage, measureBody, type ExportBody } from "./export-package.ts";
+import { ExportQueue, type ExportMessage } from "./export-queue.ts";
+import { FaultPlan, type StatusFault } from "./faults.ts";
+import {
+  Exchange,
+  JSON_TYPE,
+  ODATA_JSON_HEADERS,
+  acceptsJson,
+  fnoError,
+  isJsonUtf8,
+  parseMediaType,
+  readBody,
+} from "./http.ts";
+import { ImportLedger } from "./import-queue.ts";
+import {
+  DEFAULT_ENTITY,
+  canonicalActivityId,
+  defaultIds,
+  toExportSeed,
+  type ActivityOptions,
+  type ExportSeed,
+  type FaultOptions,
+  type SimulatorOptions,
+} from "./options.ts";
+import { SeededRandom, deriveSeed } from "./random.ts";
+import { findProblem, validateExportSeed, validateFaults, validateOptions } from "./schema.ts";
+import { RetryAfterLedger, TokenBucket, retryAfter } from "./throttle.ts";
+
+/** What a client needs to connect, as `fno-connector simulate` prints it. */
+export interface SimulatorConnection {
+  /** The F&O environment URL (`token:resourceUri`): the simulator's own base URL. */
+  environmentUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** Authority host to put in front of the tenant: `<authorityHost>/<tenantId>/oauth2/...`. */
+  authorityHost: string;
+  tokenUrlV1: string;
+  tokenUrlV2: string;
+  exportActivityIds: string[];
+  importActivityIds: string[];
+  adminUrl: string;
+}
+
+/** A queued export message and what a correct download of it must produce. */
+export interface SeededExport {
+  activityId: string;
+  correlationId: string;
+  blobId: string;
+  /** Null for a `missing-file` seed. */
+  downloadLocation: string | null;
+  /** Bytes the download serves (its Content-Length); 0 for a missing file. */
+  size: number;
+  /** SHA-256 (hex) of those bytes; "" for a missing file. */
+  sha256: string;
+}
+
+export interface ExportMessageState extends SeededExport {
+  dequeueCount: number;
+  /** ISO times in simulated time. */
+  lastDequeuedAt: string | null;
+  ackedAt: string | null;
+  /** Whether a dequeue now could hand it out. */
+  visible: boolean;
+}
+
+export interface ImportMessageState {
+  messageId: string;
+  /** Empty GUID until the message is picked up, as GetExecutionIdByMessageId reports it. */
+  executionId: string;
+  status: string;
+  entity: string | null;
+  company: string | null;
+  externalIdentifier: string | null;
+  contentType: string | null;
+  size: number;
+  sha256: string;
+  enqueuedAt: string;
+}
+
+type ActionName = "GetMessageStatus" | "GetExecutionIdByMessageId" | "GetExecutionSummaryStatus" | "GetExecutionErrors";
+
+interface Route {
+  endpoint: EndpointName;
+  method: "GET" | "POST";
+  pattern: RegExp;
+  handle: (exchange: Exchange, match: RegExpExecArray, form: URLSearchParams | undefined) => Promise<void>;
+}
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+const FORM_BODY_LIMIT = 64 * 1024;
+const ACTIONS_PATH = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.";
+
+/**
+ * Starts a simulated F&O environment on 127.0.0.1: Entra-style token endpoint, recurring integrations
+ * API, data management status actions, fault injection and an admin API (see admin.ts). Everything the
+ * run needs lives on the returned instance.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const { clock, ...data } = options;
+  const problem = findProblem(validateOptions, data);
+  if (problem) throw new SimulatorConfigError(problem.message, problem.pointer);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const simulator = new Simulator(server, { ...data, clock });
+  for (const activity of simulator.activities) {
+    for (const request of activity.messages ?? []) {
+      for (let i = 0; i < (request.count ?? 1); i++) await simulator.seedExport(activity.id, toExportSeed(request));
+    }
+  }
+  return simulator;
+}
+
+export class Simulator {
+  readonly url: string;
+  readonly port: number;
+  readonly clock: SimulatedClock;
+  readonly activities: ActivityOptions[];
+  readonly #server: Server;
+  readonly #seed: number;
+  readonly #tenantId: string;
+  readonly #client: ClientCredentials;
+  readonly #counters = new Counters();
+  readonly #auth: TokenAuthority;
+  readonly #exports = new Map<string, ExportQueue>();
+  readonly #importActivities = new Set<string>();
+  readonly #imports: ImportLedger;
+  readonly #maxEnqueueBytes: number;
+  /** Message, correlation, blob and execution IDs and pop receipts. */
+  readonly #ids: SeededRandom;
+  /** Content seeds of generated packages. */
+  readonly #contentSeeds: SeededRandom;
+  readonly #ledger = new RetryAfterLedger();
+  #faults: FaultPlan;
+  #throttle: { bucket: TokenBucket; endpoints: ReadonlySet<EndpointName> } | undefined;
+  /** Seeds run one after another, so queue order and IDs follow call order even when calls overlap. */
+  #seeding: Promise<unknown> = Promise.resolve();
+  readonly #routes: Route[];
+
+  constructor(server: Server, options: SimulatorOptions) {
+    const { port } = server.address() as AddressInfo;
+    this.#server = server;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.clock = options.clock instanceof SimulatedClock ? options.clock : new SimulatedClock(options.clock);
+    this.#seed = options.seed ?? 1;
+    this.#tenantId = options.tenantId ?? defaultIds.tenantId;
+    this.#client = options.client ?? { clientId: defaultIds.clientId, clientSecret: defaultIds.clientSecret };
+    this.#ids = new SeededRandom(deriveSeed(this.#seed, "ids"));
+    this.#contentSeeds = new SeededRandom(deriveSeed(this.#seed, "content"));
+    this.#auth = new TokenAuthority({
+      tenantId: this.#tenantId,
+      client: this.#client,
+      environmentUrl: this.url,
+      clock: this.clock,
+      random: new SeededRandom(deriveSeed(this.#seed, "tokens")),
+      lifetimeSeconds: 3599,
+    });
+    this.activities = (
+      options.activities ?? [
+        { id: defaultIds.exportActivityId, direction: "export" },
+        { id: defaultIds.importActivityId, direction: "import" },
+      ]
+    ).map((activity) => ({ ...activity, id: canonicalActivityId(activity.id) }));
+    const visibilityTimeoutMs = (options.visibilityTimeoutSeconds ?? 1800) * 1000;
+    for (const activity of this.activities) {
+      if (activity.direction === "export") this.#exports.set(activity.id, new ExportQueue(visibilityTimeoutMs));
+      else this.#importActivities.add(activity.id);
+    }
+    const importOptions = options.import ?? {};
+    this.#imports = new ImportLedger({
+      ...importOptions,
+      outcomes: importOptions.outcomes?.map((rule) =>
+        rule.activityId === undefined ? rule : { ...rule, activityId: canonicalActivityId(rule.activityId) },
+      ),
+    });
+    this.#maxEnqueueBytes = options.maxEnqueueBytes ?? 32 * 1024 * 1024;
+    this.#faults = new FaultPlan([], this.#seed);
+    this.#applyFaults(options.faults ?? {});
+    this.#routes = this.#buildRoutes();
+    server.on("request", (req, res) => void this.#onRequest(req, res));
+  }
+
+  get connection(): SimulatorConnection {
+    return {
+      environmentUrl: this.url,
+      tenantId: this.#tenantId,
+      clientId: this.#client.clientId,
+      clientSecret: this.#client.clientSecret,
+      authorityHost: this.url,
+      tokenUrlV1: `${this.url}/${this.#tenantId}/oauth2/token`,
+      tokenUrlV2: `${this.url}/${this.#tenantId}/oauth2/v2.0/token`,
+      exportActivityIds: [...this.#exports.keys()],
+      importActivityIds: [...this.#importActivities],
+      adminUrl: `${this.url}/_admin`,
+    };
+  }
+
+  /** Queues one export message; resolves once its size and SHA-256 are known (one pass over the bytes). */
+  seedExport(activityId: string, seed: ExportSeed): Promise<SeededExport> {
+    const id = canonicalActivityId(activityId);
+    const queue = this.#exports.get(id);
+    if (!queue) return Promise.reject(new SimulatorConfigError(`no export activity has the ID '${activityId}'`));
+    const problem =
+      seed.kind === "bytes"
+        ? seed.bytes instanceof Uint8Array
+          ? undefined
+          : { pointer: "/bytes", message: "must be a Uint8Array" }
+        : findProblem(validateExportSeed, seed);
+    if (problem) return Promise.reject(new SimulatorConfigError(problem.message, problem.pointer));
+    const body: ExportBody | undefined =
+      seed.kind === "package"
+        ? generatedPackage({
+            entity: seed.entity ?? DEFAULT_ENTITY,
+            dataBytes: seed.dataBytes,
+            contentSeed: seed.contentSeed ?? this.#contentSeeds.nextUint32(),
+          })
+        : seed.kind === "bytes"
+          ? fixedBytes(seed.bytes)
+          : undefined;
+    const correlationId = this.#ids.guid();
+    const blobId = this.#ids.guid();
+    const seeded = this.#seeding.then(async () => {
+      const measured = body ? await measureBody(body) : { size: 0, sha256: "" };
+      const message: ExportMessage = {
+        correlationId,
+        blobId,
+        body,
+        ...measured,
+        fileErrorMessage: seed.kind === "missing-file" ? (seed.message ?? "The file for this message does not exist.") : "",
+        visibleAt: this.clock.now(),
+        popReceipt: undefined,
+        lastDequeuedAt: undefined,
+        dequeueCount: 0,
+        ackedAt: undefined,
+      };
+      queue.add(message);
+      return this.#describeExport(id, message);
+    });
+    this.#seeding = seeded.catch(() => undefined);
+    return seeded;
+  }
+
+  exportMessages(activityId: string): ExportMessageState[] {
+    const id = canonicalActivityId(activityId);
+    const queue = this.#exports.get(id);
+    if (!queue) throw new SimulatorConfigError(`no export activity has the ID '${activityId}'`);
+    const now = this.clock.now();
+    const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
+    return queue.messages().map((message) => ({
+      ...this.#describeExport(id, message),
+      dequeueCount: message.dequeueCount,
+      lastDequeuedAt: iso(message.lastDequeuedAt),
+      ackedAt: iso(message.ackedAt),
+      visible: message.ackedAt === undefined && message.visibleAt <= now,
+    }));
+  }
+
+  importMessages(activityId: string): ImportMessageState[] {
+    const id = canonicalActivityId(activityId);
+    if (!this.#importActivities.has(id)) throw new SimulatorConfigError(`no import activity has the ID '${activityId}'`);
+    const now = this.clock.now();
+    return this.#imports.messages(id).map((message) => ({
+      messageId: message.messageId,
+      executionId: this.#imports.executionIdOf(message.messageId, now),
+      status: this.#imports.statusOf(message, now),
+      entity: message.entity ?? null,
+      company: message.company ?? null,
+      externalIdentifier: message.externalIdentifier ?? null,
+      contentType: message.contentType ?? null,
+      size: message.size,
+      sha256: message.sha256,
+      enqueuedAt: new Date(message.enqueuedAt).toISOString(),
+    }));
+  }
+
+  counters(): CounterSnapshot {
+    return this.#counters.snapshot();
+  }
+
+  resetCounters(): void {
+    this.#counters.reset();
+  }
+
+  /** Replaces the whole fault configuration; rule dice restart from the run seed. */
+  setFaults(faults: FaultOptions): void {
+    const problem = findProblem(validateFaults, faults);
+    if (problem) throw new SimulatorConfigError(problem.message, problem.pointer);
+    this.#applyFaults(faults);
+  }
+
+  /** Forces every token issued so far to expire now; returns how many were still live. */
+  expireTokens(): number {
+    return this.#auth.expireAll();
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.close((err) => (err ? reject(err) : resolve()));
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #applyFaults(faults: FaultOptions): void {
+    this.#faults = new FaultPlan(faults.rules ?? [], this.#seed);
+    this.#throttle = faults.throttle && {
+      bucket: new TokenBucket(faults.throttle, this.clock.now()),
+      endpoints: new Set(faults.throttle.endpoints ?? environmentEndpoints),
+    };
+    this.#auth.lifetimeSeconds = faults.tokenLifetimeSeconds ?? 3599;
+  }
+
+  #describeExport(activityId: string, message: ExportMessage): SeededExport {
+    return {
+      activityId,
+      correlationId: message.correlationId,
+      blobId: message.blobId,
+      downloadLocation: message.body ? this.#downloadLocation(activityId, message) : null,
+      size: message.size,
+      sha256: message.sha256,
+    };
+  }
+
+  /** The shape of fno-api.md §1.2/§1.3: the activity ID upper-case in encoded braces, then two GUIDs. */
+  #downloadLocation(activityId: string, message: ExportMessage): string {
+    return (
+      `${this.url}/api/connector/download/%7B${activityId.toUpperCase()}%7D` +
+      `?correlation-id=${message.correlationId}&blob=${message.blobId}`
+    );
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? "/", this.url);
+      if (url.pathname === "/_admin" || url.pathname.startsWith("/_admin/")) {
+        await handleAdmin(this, req, res, url);
+        return;
+      }
+      const candidates = this.#routes.filter((route) => route.pattern.test(url.pathname));
+      const route = candidates.find((candidate) => candidate.method === req.method);
+      if (!route) {
+        const allowed = [...new Set(candidates.map((candidate) => candidate.method))];
+        const status = allowed.length > 0 ? 405 : 404;
+        const detail =
+          status === 405
+            ? `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(", ")}.`
+            : `No HTTP resource was found that matches the request URI '${url.pathname}'.`;
+        const body = Buffer.from(JSON.stringify(fnoError(STATUS_CODES[status]!, detail)));
+        res.writeHead(status, { "content-type": JSON_TYPE, "content-length": body.length, ...(status === 405 ? { allow: allowed.join(", ") } : {}) });
+        res.end(body);
+        return;
+      }
+      await this.#serve(new Exchange(req, res, url, route.endpoint, this.#counters), route);
+    } catch (err) {
+      // A bug or a broken connection: answer 500 if nothing has been sent yet, otherwise cut the line.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = Buffer.from(JSON.stringify(fnoError("An error has occurred.", err instanceof Error ? err.message : String(err))));
+      res.writeHead(500, { "content-type": JSON_TYPE, "content-length": body.length });
+      res.end(body);
+    }
+  }
+
+  /**
+   * The order every request goes through: latency, authentication, "early" bookkeeping, throttle, status
+   * faults (which skip the handler, so the request has no effect), then the handler with any body fault.
+   */
+  async #serve(exchange: Exchange, route: Route): Promise<void> {
+    const endpoint = route.endpoint;
+    this.#counters.request(endpoint);
+    const decision = this.#faults.decide(endpoint);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+
+    let form: URLSearchParams | undefined;
+    let client: string;
+    if (endpoint === "token") {
+      form = await this.#readForm(exchange);
+      client = `token:${(form.get("client_id") ?? "").toLowerCase()}`;
+    } else {
+      const check = this.#auth.verify(exchange.req.headers.authorization);
+      if (!check.ok) {
+        // RFC 6750 §3: no error code when the request carried no credentials at all.
+        const challenge = check.hasCredentials
+          ? `Bearer error="invalid_token", error_description="${check.description}"`
+          : "Bearer";
+        await exchange.json(401, fnoError("Unauthorized", check.description), { "content-type": JSON_TYPE, "www-authenticate": challenge });
+        return;
+      }
+      client = `environment:${check.clientId.toLowerCase()}`;
+    }
+
+    const now = this.clock.now();
+    if (this.#ledger.isEarly(client, now)) this.#counters.add("early");
+    if (this.#throttle?.endpoints.has(endpoint)) {
+      const waitMs = this.#throttle.bucket.take(now);
+      if (waitMs > 0) {
+        this.#counters.add("throttled");
+        const { header, notBefore } = retryAfter(Math.max(1, waitMs / 1000), "seconds", now);
+        this.#ledger.announce(client, notBefore);
+        await exchange.json(429, fnoError("Too Many Requests", THROTTLED_TEXT), { "content-type": JSON_TYPE, "retry-after": header });
+        return;
+      }
+    }
+
+    const outcome = decision.outcome;
+    if (outcome?.kind === "status") {
+      this.#counters.add("faultsInjected");
+      await this.#answerStatusFault(exchange, outcome, client, now);
+      return;
+    }
+    exchange.bodyFault = outcome;
+    const match = route.pattern.exec(exchange.url.pathname)!;
+    await route.handle(exchange, match, form);
+  }
+
+  async #answerStatusFault(exchange: Exchange, fault: StatusFault, client: string, now: number): Promise<void> {
+    const headers: Record<string, string> = { "content-type": JSON_TYPE };
+    if (fault.retryAfter !== undefined) {
+      const { header, notBefore } = retryAfter(fault.retryAfter, fault.retryAfterFormat ?? "seconds", now);
+      headers["retry-after"] = header;
+      this.#ledger.announce(client, notBefore);
+    }
+    const text = fault.message ?? (fault.status === 429 ? THROTTLED_TEXT : `Simulated HTTP ${fault.status} on ${exchange.endpoint}.`);
+    if (exchange.endpoint === "token") {
+      const error = fault.status === 429 || fault.status === 503 ? "temporarily_unavailable" : fault.status >= 500 ? "server_error" : "invalid_request";
+      await exchange.json(fault.status, { error, error_description: text, error_codes: [] }, headers);
+    } else {
+      await exchange.json(fault.status, fnoError(fault.status >= 500 ? "An error has occurred." : (STATUS_CODES[fault.status] ?? "Error"), text), headers);
+    }
+  }
+
+  /** Form fields of a token request; a body that is not a form reads as empty, as Entra treats it. */
+  async #readForm(exchange: Exchange): Promise<URLSearchParams> {
+    const chunks = await readBody(exchange.req, FORM_BODY_LIMIT);
+    const isForm = parseMediaType(exchange.req.headers["content-type"])?.essence === "application/x-www-form-urlencoded";
+    if (chunks === "too-large" || !isForm) return new URLSearchParams();
+    return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  }
+
+  #buildRoutes(): Route[] {
+    const action = (endpoint: EndpointName, name: ActionName, parameter: string, run: (value: string, now: number) => string): Route => ({
+      endpoint,
+      method: "POST",
+      pattern: new RegExp(`^${ACTIONS_PATH.replaceAll(".", "\\.")}${name}$`),
+      handle: (exchange) => this.#action(exchange, parameter, run),
+    });
+    return [
+      { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v1", form!) },
+      { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v2", form!) },
+      { endpoint: "dequeue", method: "GET", pattern: /^\/api\/connector\/dequeue\/([^/]+)$/, handle: (ex, m) => this.#dequeue(ex, m[1]!) },
+      { endpoint: "download", method: "GET", pattern: /^\/api\/connector\/download\/([^/]+)$/, handle: (ex, m) => this.#download(ex, m[1]!) },
+      { endpoint: "ack", method: "POST", pattern: /^\/api\/connector\/ack\/([^/]+)$/, handle: (ex, m) => this.#ack(ex, m[1]!) },
+      { endpoint: "enqueue", method: "POST", pattern: /^\/api\/connector\/enqueue\/([^/]+)$/, handle: (ex, m) => this.#enqueue(ex, m[1]!) },
+      action("getMessageStatus", "GetMessageStatus", "messageId", (id, now) => this.#imports.messageStatus(unbrace(id), now)),
+      action("getExecutionIdByMessageId", "GetExecutionIdByMessageId", "_messageId", (id, now) => this.#imports.executionIdOf(unbrace(id), now)),
+      action("getExecutionSummaryStatus", "GetExecutionSummaryStatus", "executionId", (id, now) => this.#imports.summaryStatus(unbrace(id), now)),
+      action("getExecutionErrors", "GetExecutionErrors", "executionId", (id, now) => this.#imports.executionErrors(unbrace(id), now)),
+    ];
+  }
+
+  async #token(exchange: Exchange, tenant: string, version: "v1" | "v2", form: URLSearchParams): Promise<void> {
+    const answer = this.#auth.issue(decodeURIComponent(tenant), version, form);
+    if (answer.status === 200) this.#counters.add("tokensIssued");
+    // Token responses must not be cached (RFC 6749 §5.1).
+    await exchange.json(answer.status, answer.body, { "content-type": JSON_TYPE, "cache-control": "no-store", pragma: "no-cache" });
+  }
+
+  async #dequeue(exchange: Exchange, rawActivityId: string): Promise<void> {
+    const queue = this.#exports.get(canonicalActivityId(rawActivityId));
+    if (!queue) return this.#unknownActivity(exchange, rawActivityId, "export");
+    const taken = queue.dequeue(this.clock.now(), this.#ids);
+    if (!taken) return exchange.empty(204);
+    const { message, previousDequeue } = taken;
+    if (previousDequeue !== undefined) this.#counters.add("redeliveries");
+    await exchange.json(200, {
+      CorrelationId: message.correlationId,
+      PopReceipt: message.popReceipt,
+      DownloadLocation: message.body ? this.#downloadLocation(canonicalActivityId(rawActivityId), message) : null,
+      IsDownLoadFileExist: message.body !== undefined,
+      FileDownLoadErrorMessage: message.fileErrorMessage,
+      LastDequeueDateTime: previousDequeue === undefined ? null : new Date(previousDequeue).toISOString(),
+    });
+  }
+
+  async #download(exchange: Exchange, rawActivityId: string): Promise<void> {
+    const queue = this.#exports.get(canonicalActivityId(rawActivityId));
+    if (!queue) return this.#unknownActivity(exchange, rawActivityId, "export");
+    const correlationId = exchange.url.searchParams.get("correlation-id") ?? "";
+    const blobId = exchange.url.searchParams.get("blob") ?? "";
+    const message = queue.find(correlationId.toLowerCase());
+    if (!message?.body || message.blobId !== blobId.toLowerCase()) {
+      return exchange.json(404, fnoError("Not Found", `No file exists for correlation-id '${correlationId}' and blob '${blobId}'.`));
+    }
+    const opened = await message.body.open();
+    // The content type of real downloads was never observed (fno-api.md §1.3); octet-stream claims nothing.
+    const { sent, complete } = await exchange.stream(200, { "content-type": "application/octet-stream" }, opened.size, opened.stream);
+    this.#counters.add("downloadBytes", sent);
+    this.#counters.add(complete ? "downloads" : "downloadsAborted");
+  }
+
+  async #ack(exchange: Exchange, rawActivityId: string): Promise<void> {
+    const queue = this.#exports.get(canonicalActivityId(rawActivityId));
+    if (!queue) return this.#unknownActivity(exchange, rawActivityId, "export");
+    const body = await this.#readJsonObject(exchange);
+    if (!body) return;
+    const { CorrelationId: correlationId, PopReceipt: popReceipt } = body;
+    if (typeof correlationId !== "string" || typeof popReceipt !== "string") {
+      return exchange.json(400, fnoError("Bad Request", "The ack body must be the dequeue response, with CorrelationId and PopReceipt strings."));
+    }
+    const result = queue.ack(correlationId.toLowerCase(), popReceipt, this.clock.now());
+    if (result === "acked" || result === "repeated") {
+      this.#counters.add(result === "acked" ? "acks" : "repeatedAcks");
+      return exchange.empty(200);
+    }
+    if (result === "stale") this.#counters.add("staleAcks");
+    const detail =
+      result === "stale"
+        ? `The PopReceipt for message '${correlationId}' is not the one from its latest dequeue; the message was dequeued again since.`
+        : `No dequeued message has the CorrelationId '${correlationId}'.`;
+    await exchange.json(400, fnoError("Bad Request", detail));
+  }
+
+  async #enqueue(exchange: Exchange, rawActivityId: string): Promise<void> {
+    const activityId = canonicalActivityId(rawActivityId);
+    if (!this.#importActivities.has(activityId)) return this.#unknownActivity(exchange, rawActivityId, "import");
+    const hash = createHash("sha256");
+    let size = 0;
+    const read = await readBody(exchange.req, this.#maxEnqueueBytes, (chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
+    });
+    if (read === "too-large") {
+      // The rest of the upload is not read; closing the connection is the only way to stop it.
+      const detail = `The request body is larger than the ${this.#maxEnqueueBytes} bytes this environment accepts.`;
+      return exchange.json(413, fnoError("Request Entity Too Large", detail), { "content-type": JSON_TYPE, connection: "close" });
+    }
+    if (size === 0) return exchange.json(400, fnoError("Bad Request", "The request body is empty; send the file or package to import."));
+    const query = exchange.url.searchParams;
+    const message = this.#imports.enqueue(
+      {
+        activityId,
+        entity: query.get("entity") ?? undefined,
+        company: query.get("company") ?? undefined,
+        externalIdentifier: exchange.header("x-ms-dyn-externalidentifier"),
+        contentType: exchange.header("content-type"),
+        size,
+        sha256: hash.digest("hex"),
+      },
+      this.clock.now(),
+      this.#ids,
+    );
+    this.#counters.add("enqueued");
+    // The message ID comes back as a JSON string literal (fno-api.md §1.1).
+    await exchange.json(200, message.messageId);
+  }
+
+  /** A data management action: OData request rules, one string parameter, an `Edm.String` result. */
+  async #action(exchange: Exchange, parameter: string, run: (value: string, now: number) => string): Promise<void> {
+    const headers = exchange.req.headers;
+    if (!acceptsJson(headers.accept)) {
+      return exchange.json(406, fnoError("Not Acceptable", `The Accept header '${headers.accept}' does not allow application/json.`));
+    }
+    // OData v4 §8.1.5, §8.2.7: a request may name the version it speaks and the highest it understands.
+    const version = exchange.header("odata-version");
+    if (version !== undefined && version.trim() !== "4.0") {
+      return exchange.json(400, fnoError("Bad Request", `OData-Version '${version}' is not supported; this service speaks 4.0.`));
+    }
+    const maxVersion = exchange.header("odata-maxversion");
+    if (maxVersion !== undefined && !(Number(maxVersion) >= 4)) {
+      return exchange.json(400, fnoError("Bad Request", `OData-MaxVersion '${maxVersion}' is below 4.0, the only version this service speaks.`));
+    }
+    const body = await this.#readJsonObject(exchange);
+    if (!body) return;
+    const unknown = Object.keys(body).find((name) => name !== parameter);
+    if (unknown !== undefined) {
+      return exchange.json(400, fnoError("Bad Request", `The parameter '${unknown}' in the request payload is not a valid parameter for the operation; expected '${parameter}'.`));
+    }
+    const value = body[parameter];
+    if (typeof value !== "string") {
+      return exchange.json(400, fnoError("Bad Request", `The parameter '${parameter}' is missing or is not a string.`));
+    }
+    await exchange.json(200, { "@odata.context": `${this.url}/data/$metadata#Edm.String`, value: run(value, this.clock.now()) }, ODATA_JSON_HEADERS);
+  }
+
+  /** A JSON object body, or undefined after answering 415/413/400 for anything else. */
+  async #readJsonObject(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
+    const contentType = exchange.req.headers["content-type"];
+    if (!isJsonUtf8(contentType)) {
+      await exchange.json(415, fnoError("Unsupported Media Type", `The Content-Type must be application/json (UTF-8), not '${contentType ?? "(none)"}'.`));
+      return undefined;
+    }
+    const chunks = await readBody(exchange.req, JSON_BODY_LIMIT);
+    if (chunks === "too-large") {
+      await exchange.json(413, fnoError("Request Entity Too Large", `JSON bodies are limited to ${JSON_BODY_LIMIT} bytes.`), { "content-type": JSON_TYPE, connection: "close" });
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch (err) {
+      await exchange.json(400, fnoError("Bad Request", `The request body is not valid JSON: ${(err as Error).message}`));
+      return undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      await exchange.json(400, fnoError("Bad Request", "The request body must be a JSON object."));
+      return undefined;
+    }
+    return value as Record<string, unknown>;
+  }
+
+  /** F&O answers 500 for an activity ID that names no job (RIS validates a connection this way, §1.2). */
+  async #unknownActivity(exchange: Exchange, rawActivityId: string, direction: "export" | "import"): Promise<void> {
+    let shown = rawActivityId;
+    try {
+      shown = decodeURIComponent(rawActivityId);
+    } catch {
+      // Show it as sent.
+    }
+    await exchange.json(500, fnoError("An error has occurred.", `No recurring ${direction} job has the activity ID '${shown}'.`));
+  }
+}
+
+/** The 429 text of F&O's resource-based throttling (fno-api.md §4.3). */
+const THROTTLED_TEXT =
+  "This request could not be processed at this time due to system experiencing high resource utilization.";
+
+function unbrace(id: string): string {
+  return id.trim().replace(/^\{(.*)\}$/, "$1");
+}
