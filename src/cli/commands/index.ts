@@ -3,8 +3,10 @@ import { registerBuild } from "./build.ts";
 import { registerTypes } from "./types.ts";
 import { registerSync } from "./sync.ts";
 import { registerSteps } from "./steps.ts";
+import { registerValidate } from "./validate.ts";
+import { registerSimulate } from "./simulate.ts";
 
 /** Every command registers itself on the program; this list is the CLI's table of contents. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps];
+export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate];

@@ -1,0 +1,60 @@
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { loadSpec, SpecLoadError } from "../spec/load.ts";
+import type { Finding } from "./finding.ts";
+import { validateDocuments } from "./validate.ts";
+
+/** The two layouts a connector folder can have: the YAML source we write, or a compiled package as Power Platform takes it. */
+export const connectorLayouts = {
+  source: { definition: "apiDefinition.yaml", properties: "apiProperties.yaml" },
+  package: { definition: "apiDefinition.swagger.json", properties: "apiProperties.json" },
+} as const;
+
+export type ConnectorLayout = keyof typeof connectorLayouts;
+
+export interface ValidationReport {
+  /** Which layout the folder has, and the two files read. */
+  layout: ConnectorLayout;
+  files: { definition: string; properties: string };
+  findings: Finding[];
+  errorCount: number;
+  warningCount: number;
+}
+
+/** Which layout `dir` holds; throws a SpecLoadError naming the folder when it holds neither. */
+export function detectLayout(dir: string): ConnectorLayout {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    throw new SpecLoadError("io", `cannot read ${dir}: folder not found`);
+  }
+  if (!isDirectory) throw new SpecLoadError("io", `${dir} is not a folder (give the connector folder, not a file)`);
+  for (const layout of ["source", "package"] as const) {
+    if (existsSync(path.join(dir, connectorLayouts[layout].definition))) return layout;
+  }
+  const expected = Object.values(connectorLayouts).map((l) => l.definition).join(" or ");
+  throw new SpecLoadError("io", `cannot read ${dir}: it has no ${expected}`);
+}
+
+/**
+ * Validates the connector in `dir`. Both files are read with source positions, so every finding
+ * carries the file and line it is about. Unreadable files and YAML/JSON syntax errors throw SpecLoadError.
+ */
+export function validateDirectory(dir: string): ValidationReport {
+  const layout = detectLayout(dir);
+  const names = connectorLayouts[layout];
+  const definition = loadSpec(path.join(dir, names.definition));
+  const properties = loadSpec(path.join(dir, names.properties));
+  const findings = validateDocuments(
+    { definition: definition.value, properties: properties.value },
+    { apiDefinition: definition.locate, apiProperties: properties.locate },
+  );
+  return {
+    layout,
+    files: { definition: definition.file, properties: properties.file },
+    findings,
+    errorCount: findings.filter((f) => f.severity === "error").length,
+    warningCount: findings.filter((f) => f.severity === "warning").length,
+  };
+}

@@ -1,0 +1,28 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { connectionParametersOf, isObject } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+/** Constraints the schema types as the strings "true"/"false", not JSON booleans. */
+const stringFlags = ["required", "hidden"] as const;
+
+export const connectionParameterConstraints: Rule = {
+  id: "connection-parameter-constraints",
+  severity: "warning",
+  doc: 'uiDefinition.constraints.required and .hidden are the strings "true" or "false", as Microsoft\'s schema types them.',
+  *check({ properties }) {
+    for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
+      const ui = isObject(parameter) ? parameter.uiDefinition : undefined;
+      const constraints = isObject(ui) ? ui.constraints : undefined;
+      if (!isObject(constraints)) continue;
+      for (const flag of stringFlags) {
+        const value = constraints[flag];
+        if (value === undefined || value === "true" || value === "false") continue;
+        yield {
+          message: `constraints.${flag} of connection parameter '${name}' is ${JSON.stringify(value)}; write the string "true" or "false"`,
+          pointer: joinPointer(pointer, "uiDefinition", "constraints", flag),
+          document: "apiProperties",
+        };
+      }
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { connectionParametersOf, isObject } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+/** Microsoft's paconn-apiProperties schema (connector-format.md §3.2). */
+const types = ["string", "securestring", "int", "bool", "oauthSetting", "gatewaySetting"];
+
+export const connectionParameterType: Rule = {
+  id: "connection-parameter-type",
+  severity: "error",
+  doc: `A connection parameter's type is one of ${types.join(", ")}.`,
+  *check({ properties }) {
+    for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
+      const type = isObject(parameter) ? parameter.type : undefined;
+      if (typeof type === "string" && types.includes(type)) continue;
+      yield {
+        message: `connection parameter '${name}' has type ${JSON.stringify(type)}; it must be one of ${types.join(", ")}`,
+        pointer: isObject(parameter) && "type" in parameter ? joinPointer(pointer, "type") : pointer,
+        document: "apiProperties",
+      };
+    }
+  },
+};

@@ -1,0 +1,28 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { connectionParametersOf, isObject } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+/**
+ * Identity providers seen in Microsoft's apiProperties schema and in certified connectors (connector-format.md §3.3).
+ * The portal offers more first-party providers than any public list names, hence a warning, not an error.
+ */
+const providers = ["oauth2", "oauth2generic", "aad", "aadcertificate", "facebook", "docusign"];
+
+export const oauthIdentityProvider: Rule = {
+  id: "oauth-identity-provider",
+  severity: "warning",
+  doc: `An oauthSetting parameter's identityProvider is a known one (${providers.join(", ")}).`,
+  *check({ properties }) {
+    for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
+      if (!isObject(parameter) || parameter.type !== "oauthSetting") continue;
+      const settings = parameter.oAuthSettings;
+      const provider = isObject(settings) ? settings.identityProvider : undefined;
+      if (typeof provider === "string" && providers.includes(provider.toLowerCase())) continue;
+      yield {
+        message: `connection parameter '${name}' uses identityProvider ${JSON.stringify(provider)}; known ones are ${providers.join(", ")}`,
+        pointer: isObject(settings) ? joinPointer(pointer, "oAuthSettings", "identityProvider") : pointer,
+        document: "apiProperties",
+      };
+    }
+  },
+};

@@ -1,0 +1,20 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { operationLabel, operationsOf } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+export const operationIdSanitized: Rule = {
+  id: "operation-id-sanitized",
+  severity: "warning",
+  doc: "An operationId is letters and digits only, starting with a capital letter (OperationIdSanitized; PascalCase in the coding standards).",
+  *check({ definition }) {
+    for (const entry of operationsOf(definition)) {
+      const id = entry.operation.operationId;
+      if (typeof id !== "string" || /^[A-Z][A-Za-z0-9]*$/.test(id)) continue;
+      yield {
+        message: `operationId '${id}' of ${operationLabel(entry)} must be PascalCase letters and digits`,
+        pointer: joinPointer(entry.pointer, "operationId"),
+        document: "apiDefinition",
+      };
+    }
+  },
+};

@@ -1,0 +1,21 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { entriesOf, operationLabel, operationsOf } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+export const operationSuccessResponse: Rule = {
+  id: "operation-success-response",
+  severity: "warning",
+  doc: "Every operation declares at least one 2xx response, which the designer uses for the action's outputs.",
+  *check({ definition }) {
+    for (const entry of operationsOf(definition)) {
+      const statuses = entriesOf(entry.operation.responses).map(([status]) => status);
+      // No responses at all is a schema error (swagger-schema); here only "some, but none succeeds".
+      if (statuses.length === 0 || statuses.some((s) => /^2\d\d$/.test(s))) continue;
+      yield {
+        message: `${operationLabel(entry)} declares no 2xx response`,
+        pointer: joinPointer(entry.pointer, "responses"),
+        document: "apiDefinition",
+      };
+    }
+  },
+};

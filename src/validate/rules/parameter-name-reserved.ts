@@ -1,0 +1,19 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { nodesOfKind } from "../model.ts";
+import type { Rule } from "../rule.ts";
+
+export const parameterNameReserved: Rule = {
+  id: "parameter-name-reserved",
+  severity: "error",
+  doc: "No parameter is named connectionId: the platform uses that name for the connection itself.",
+  *check({ definition }) {
+    for (const { pointer, value } of nodesOfKind(definition, "parameter")) {
+      if (typeof value.name !== "string" || value.name.toLowerCase() !== "connectionid") continue;
+      yield {
+        message: `parameter name '${value.name}' is reserved by Power Platform`,
+        pointer: joinPointer(pointer, "name"),
+        document: "apiDefinition",
+      };
+    }
+  },
+};

@@ -1,0 +1,21 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { isObject, policyInstancesOf } from "../model.ts";
+import { policyTemplates } from "../policy-templates.ts";
+import type { Rule } from "../rule.ts";
+
+export const policyTemplateKnown: Rule = {
+  id: "policy-template-known",
+  severity: "error",
+  doc: "Every policyTemplateInstances entry names a policy template Power Platform has (templateId, any case).",
+  *check({ properties }) {
+    for (const { pointer, instance } of policyInstancesOf(properties)) {
+      const id = isObject(instance) ? instance.templateId : undefined;
+      if (typeof id === "string" && id.toLowerCase() in policyTemplates) continue;
+      yield {
+        message: `policy template ${JSON.stringify(id)} is not one Power Platform knows; use one of ${Object.keys(policyTemplates).join(", ")}`,
+        pointer: isObject(instance) && "templateId" in instance ? joinPointer(pointer, "templateId") : pointer,
+        document: "apiProperties",
+      };
+    }
+  },
+};

@@ -1,0 +1,27 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { isObject, operationsOf, policyInstancesOf } from "../model.ts";
+import { operationScopeKey } from "../policy-templates.ts";
+import type { Rule } from "../rule.ts";
+
+export const policyTemplateOperations: Rule = {
+  id: "policy-template-operations",
+  severity: "warning",
+  doc: `Every operation named in a policy's ${operationScopeKey} is an operationId of the definition.`,
+  *check({ definition, properties }) {
+    const operationIds = new Set(operationsOf(definition).map((e) => e.operation.operationId));
+    for (const { pointer, instance } of policyInstancesOf(properties)) {
+      const scope = isObject(instance) && isObject(instance.parameters) ? instance.parameters[operationScopeKey] : undefined;
+      if (scope === undefined) continue;
+      const scopePointer = joinPointer(pointer, "parameters", operationScopeKey);
+      const names = Array.isArray(scope) ? scope : [scope];
+      for (const [i, name] of names.entries()) {
+        if (typeof name === "string" && operationIds.has(name)) continue;
+        yield {
+          message: `policy '${String(isObject(instance) ? instance.templateId : "")}' applies to operation ${JSON.stringify(name)}, which the definition does not have`,
+          pointer: Array.isArray(scope) ? joinPointer(scopePointer, i) : scopePointer,
+          document: "apiProperties",
+        };
+      }
+    }
+  },
+};

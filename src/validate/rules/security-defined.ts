@@ -1,0 +1,29 @@
+import { joinPointer } from "../../spec/pointer.ts";
+import { entriesOf, isObject, itemsOf, operationsOf } from "../model.ts";
+import type { Rule, Violation } from "../rule.ts";
+
+export const securityDefined: Rule = {
+  id: "security-defined",
+  severity: "warning",
+  doc: "Every name in a security requirement is declared under securityDefinitions.",
+  *check({ definition }) {
+    if (!isObject(definition)) return;
+    const defined = new Set(Object.keys(isObject(definition.securityDefinitions) ? definition.securityDefinitions : {}));
+    const requirementLists = [
+      { pointer: "/security", list: definition.security },
+      ...operationsOf(definition).map((e) => ({ pointer: joinPointer(e.pointer, "security"), list: e.operation.security })),
+    ];
+    for (const { pointer, list } of requirementLists) {
+      for (const [i, requirement] of itemsOf(list).entries()) {
+        for (const [name] of entriesOf(requirement)) {
+          if (defined.has(name)) continue;
+          yield {
+            message: `security requirement '${name}' is not declared under securityDefinitions`,
+            pointer: joinPointer(pointer, i, name),
+            document: "apiDefinition",
+          } satisfies Violation;
+        }
+      }
+    }
+  },
+};
