@@ -1,0 +1,311 @@
+import type { CompiledConnector } from "../compile/package.ts";
+import { getAt, joinPointer } from "../spec/pointer.ts";
+import { xsiNamespace } from "./connector.ts";
+import { SolutionError } from "./errors.ts";
+import { nameBasedGuid, workflowFileName } from "./names.ts";
+import type { SolutionManifest } from "./source.ts";
+import { element, serializeXml, textElement, type XmlElement } from "./xml.ts";
+
+/**
+ * The sample cloud flow: every hour, until the export queue is empty, Dequeue → Download → send the
+ * package as an Office 365 Outlook attachment → Acknowledge. It uses the connector's own operations
+ * through connection references, and two environment variables (activity ID, recipients) that the
+ * import asks for. Its JSON is modelled on the flow in the real export EX-B
+ * (../shared/reference/solution-format.md §1.5, §2.3); docs/platform-assumptions.md ("Sample flow")
+ * lists what only a live import can confirm.
+ */
+export const sampleFlow = {
+  displayName: "Email F&O export packages (sample)",
+  solutionUniqueNameSuffix: "SampleFlow",
+  solutionDisplayNameSuffix: " (sample flow)",
+} as const;
+
+/** Component type of a cloud flow in RootComponents (EX-B, EX-E, EX-F). */
+const workflowComponentType = "29";
+
+export interface SampleFlowComponents {
+  /** Files in the unpacked layout: the flow, its Workflows/…json.data.xml, the environment variable definitions. */
+  files: Map<string, Buffer>;
+  rootComponent: XmlElement;
+  /** The Office 365 Outlook connection reference (the connector's own is in the committed source). */
+  connectionReference: XmlElement;
+}
+
+interface EnvironmentVariable {
+  schemaName: string;
+  displayName: string;
+  description: string;
+}
+
+const outlookApiName = "shared_office365";
+
+export function sampleFlowComponents(connector: CompiledConnector, manifest: SolutionManifest): SampleFlowComponents {
+  const { prefix } = manifest.publisher;
+  const workflowId = nameBasedGuid(`${manifest.uniqueName}/workflow/sample-flow`);
+  const jsonFile = `Workflows/${workflowFileName(sampleFlow.displayName, workflowId)}`;
+  const activityId: EnvironmentVariable = {
+    schemaName: `${prefix}_FnoActivityId`,
+    displayName: "Finance and Operations export activity ID",
+    description: "ID of the recurring data job (export) whose queue the sample flow empties, from Manage scheduled data jobs.",
+  };
+  const recipients: EnvironmentVariable = {
+    schemaName: `${prefix}_FnoPackageRecipients`,
+    displayName: "Finance and Operations package recipients",
+    description: "Email addresses, separated by semicolons, that receive each exported package.",
+  };
+  const outlookReference = `${prefix}_FnoSampleFlowOffice365Outlook`;
+
+  const flow = flowJson(connector, manifest, { activityId, recipients, outlookReference });
+  const files = new Map<string, Buffer>([
+    [jsonFile, Buffer.from(JSON.stringify(flow, null, 2).replace(/\n/g, "\r\n"), "utf8")],
+    [`${jsonFile}.data.xml`, serializeXml(workflowElement(workflowId, jsonFile), "source")],
+  ]);
+  for (const variable of [activityId, recipients]) {
+    files.set(
+      `environmentvariabledefinitions/${variable.schemaName}/environmentvariabledefinition.xml`,
+      serializeXml(environmentVariableDefinition(variable), "export"),
+    );
+  }
+  return {
+    files,
+    rootComponent: element("RootComponent", { type: workflowComponentType, id: `{${workflowId}}`, behavior: "0" }),
+    connectionReference: element("connectionreference", { connectionreferencelogicalname: outlookReference }, [
+      textElement("connectionreferencedisplayname", "Office 365 Outlook (F&O sample flow)"),
+      textElement("connectorid", `/providers/Microsoft.PowerApps/apis/${outlookApiName}`),
+      textElement("iscustomizable", "1"),
+      textElement("promptingbehavior", "0"),
+      textElement("statecode", "0"),
+      textElement("statuscode", "1"),
+    ]),
+  };
+}
+
+/** The `<Workflow>` element, as EX-B's customizations.xml has it; imported switched off, to be turned on once connected. */
+function workflowElement(workflowId: string, jsonFile: string): XmlElement {
+  const fields: [string, string][] = [
+    ["JsonFileName", `/${jsonFile}`],
+    ["Type", "1"],
+    ["Subprocess", "0"],
+    ["Category", "5"],
+    ["Mode", "0"],
+    ["Scope", "4"],
+    ["OnDemand", "0"],
+    ["TriggerOnCreate", "0"],
+    ["TriggerOnDelete", "0"],
+    ["AsyncAutodelete", "0"],
+    ["SyncWorkflowLogOnFailure", "0"],
+    ["StateCode", "0"],
+    ["StatusCode", "1"],
+    ["RunAs", "1"],
+    ["IsTransacted", "1"],
+    ["IntroducedVersion", "1.0"],
+    ["IsCustomizable", "1"],
+    ["BusinessProcessType", "0"],
+    ["IsCustomProcessingStepAllowedForOtherPublishers", "1"],
+    ["PrimaryEntity", "none"],
+  ];
+  return element("Workflow", { WorkflowId: `{${workflowId}}`, Name: sampleFlow.displayName, "xmlns:xsi": xsiNamespace }, [
+    ...fields.map(([name, value]) => textElement(name, value)),
+    element("LocalizedNames", {}, [element("LocalizedName", { languagecode: "1033", description: sampleFlow.displayName })]),
+  ]);
+}
+
+/** environmentvariabledefinition.xml as in EX-E: elements in alphabetical order; type 100000000 is Text. */
+function environmentVariableDefinition(variable: EnvironmentVariable): XmlElement {
+  const label = (text: string): XmlElement[] => [element("label", { description: text, languagecode: "1033" })];
+  return element("environmentvariabledefinition", { schemaname: variable.schemaName }, [
+    element("description", { default: variable.description }, label(variable.description)),
+    element("displayname", { default: variable.displayName }, label(variable.displayName)),
+    textElement("introducedversion", "1.0.0.0"),
+    textElement("iscustomizable", "1"),
+    textElement("isrequired", "1"),
+    textElement("secretstore", "0"),
+    textElement("type", "100000000"),
+  ]);
+}
+
+interface FlowNames {
+  activityId: EnvironmentVariable;
+  recipients: EnvironmentVariable;
+  outlookReference: string;
+}
+
+function flowJson(connector: CompiledConnector, manifest: SolutionManifest, names: FlowNames): unknown {
+  const operations = new ConnectorOperations(connector.definition);
+  const apiName = manifest.connectionReference.apiId.split("/").pop() ?? "";
+  // A flow reads an environment variable as a definition parameter named "<display name> (<schema name>)" (CoE Starter Kit flows).
+  const parameterName = (v: EnvironmentVariable): string => `${v.displayName} (${v.schemaName})`;
+  const activityId = `@parameters('${parameterName(names.activityId)}')`;
+  const dequeued = (field: string): string => `@body('Dequeue')?['${field}']`;
+
+  const connectorAction = (operationId: string, parameters: Record<string, unknown>, runAfter: Record<string, string[]>): unknown => {
+    operations.checkInputs(operationId, Object.keys(parameters));
+    return {
+      runAfter,
+      type: "OpenApiConnection",
+      inputs: {
+        host: { connectionName: apiName, operationId, apiId: "" },
+        parameters,
+        authentication: "@parameters('$authentication')",
+      },
+    };
+  };
+  const acknowledgeBody = operations.bodyParameter("Acknowledge");
+  const acknowledgeMessage = Object.fromEntries(acknowledgeBody.properties.map((p) => [`${acknowledgeBody.name}/${p}`, dequeued(p)]));
+
+  return {
+    properties: {
+      connectionReferences: {
+        [apiName]: {
+          runtimeSource: "embedded",
+          connection: { connectionReferenceLogicalName: manifest.connectionReference.logicalName },
+          api: { name: apiName, logicalName: manifest.connector.schemaName },
+        },
+        [outlookApiName]: {
+          runtimeSource: "embedded",
+          connection: { connectionReferenceLogicalName: names.outlookReference },
+          api: { name: outlookApiName },
+        },
+      },
+      definition: {
+        $schema: "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        contentVersion: "1.0.0.0",
+        parameters: {
+          $connections: { defaultValue: {}, type: "Object" },
+          $authentication: { defaultValue: {}, type: "SecureObject" },
+          ...Object.fromEntries(
+            [names.activityId, names.recipients].map((v) => [
+              parameterName(v),
+              { defaultValue: "", type: "String", metadata: { schemaName: v.schemaName, description: v.description } },
+            ]),
+          ),
+        },
+        triggers: {
+          Recurrence: { type: "Recurrence", recurrence: { frequency: "Hour", interval: 1 } },
+        },
+        actions: {
+          Initialize_queue_is_empty: {
+            runAfter: {},
+            type: "InitializeVariable",
+            inputs: { variables: [{ name: "QueueIsEmpty", type: "boolean", value: false }] },
+          },
+          Until_the_export_queue_is_empty: {
+            runAfter: { Initialize_queue_is_empty: ["Succeeded"] },
+            type: "Until",
+            expression: "@equals(variables('QueueIsEmpty'), true)",
+            limit: { count: 60, timeout: "PT1H" },
+            actions: {
+              Dequeue: connectorAction("Dequeue", { activityId }, {}),
+              // Dequeue answers 200 with a message, or 204 with no content when the queue is empty.
+              Is_a_package_waiting: {
+                runAfter: { Dequeue: ["Succeeded"] },
+                type: "If",
+                expression: { and: [{ equals: ["@outputs('Dequeue')?['statusCode']", 200] }] },
+                actions: {
+                  Download: connectorAction("Download", { downloadLocation: dequeued("DownloadLocation") }, {}),
+                  "Send_an_email_(V2)": {
+                    runAfter: { Download: ["Succeeded"] },
+                    type: "OpenApiConnection",
+                    inputs: {
+                      host: { connectionName: outlookApiName, operationId: "SendEmailV2", apiId: `/providers/Microsoft.PowerApps/apis/${outlookApiName}` },
+                      parameters: {
+                        "emailMessage/To": `@parameters('${parameterName(names.recipients)}')`,
+                        "emailMessage/Subject": `F&O export package @{body('Dequeue')?['CorrelationId']}`,
+                        "emailMessage/Body": `<p>The recurring export of Finance and Operations produced the attached package (correlation ID @{body('Dequeue')?['CorrelationId']}).</p>`,
+                        // Raw bytes of the download; wrapping them in base64() would attach the base64 text instead.
+                        "emailMessage/Attachments": [
+                          { Name: `@{body('Dequeue')?['CorrelationId']}.zip`, ContentBytes: "@body('Download')" },
+                        ],
+                        "emailMessage/Importance": "Normal",
+                      },
+                      authentication: "@parameters('$authentication')",
+                    },
+                  },
+                  Acknowledge: connectorAction("Acknowledge", { activityId, ...acknowledgeMessage }, { "Send_an_email_(V2)": ["Succeeded"] }),
+                },
+                else: {
+                  actions: {
+                    Mark_the_queue_empty: { runAfter: {}, type: "SetVariable", inputs: { name: "QueueIsEmpty", value: true } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    schemaVersion: "1.0.0.0",
+  };
+}
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: unknown;
+}
+
+/**
+ * The compiled definition's operations, looked up by operationId, so that the flow fails to build
+ * (instead of failing after import) when an operation or parameter it uses is renamed.
+ */
+class ConnectorOperations {
+  readonly #definition: Record<string, unknown>;
+
+  constructor(definition: Record<string, unknown>) {
+    this.#definition = definition;
+  }
+
+  /** Every input the flow passes must exist, and every required parameter must be passed (a body as `name/field`). */
+  checkInputs(operationId: string, inputs: string[]): void {
+    const { pointer, parameters } = this.#operation(operationId);
+    const passed = new Set(inputs.map((i) => i.split("/")[0]));
+    for (const input of passed) {
+      if (!parameters.some((p) => p.name === input)) {
+        throw new SolutionError(`apiDefinition.swagger.json ${pointer}: ${operationId} has no parameter "${input}", which the sample flow sets`);
+      }
+    }
+    for (const p of parameters) {
+      if (p.required && !passed.has(p.name)) {
+        throw new SolutionError(`apiDefinition.swagger.json ${pointer}: the sample flow does not set the required parameter "${p.name}" of ${operationId}`);
+      }
+    }
+  }
+
+  /** The body parameter's name and the property names of its object schema. */
+  bodyParameter(operationId: string): { name: string; properties: string[] } {
+    const { pointer, parameters } = this.#operation(operationId);
+    const body = parameters.find((p) => p.in === "body");
+    const schema = this.#resolve(body?.schema) as { properties?: Record<string, unknown> } | undefined;
+    if (body === undefined || schema?.properties === undefined) {
+      throw new SolutionError(`apiDefinition.swagger.json ${pointer}: ${operationId} needs a body parameter with an object schema for the sample flow`);
+    }
+    return { name: body.name, properties: Object.keys(schema.properties) };
+  }
+
+  #operation(operationId: string): { pointer: string; parameters: Parameter[] } {
+    const paths = (this.#definition.paths ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [route, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if ((operation as { operationId?: unknown } | null)?.operationId !== operationId) continue;
+        const shared = (item.parameters ?? []) as unknown[];
+        const own = ((operation as { parameters?: unknown[] }).parameters ?? []) as unknown[];
+        const parameters = [...shared, ...own].map((p) => this.#resolve(p) as Parameter);
+        return { pointer: joinPointer("", "paths", route, method), parameters };
+      }
+    }
+    throw new SolutionError(`apiDefinition.swagger.json: no operation "${operationId}", which the sample flow uses`);
+  }
+
+  /** Follows local `$ref`s (`#/parameters/…`, `#/definitions/…`); external ones were inlined by the compiler. */
+  #resolve(value: unknown): unknown {
+    let current = value;
+    for (let hops = 0; hops < 32; hops++) {
+      const ref = (current as { $ref?: unknown } | null)?.$ref;
+      if (typeof ref !== "string") return current;
+      if (!ref.startsWith("#")) throw new SolutionError(`apiDefinition.swagger.json: unexpected external $ref "${ref}"`);
+      current = getAt(this.#definition, ref.slice(1));
+    }
+    throw new SolutionError("apiDefinition.swagger.json: $ref chain too long (a cycle?)");
+  }
+}
