@@ -8,8 +8,9 @@ import { registerPack } from "./pack.ts";
 import { registerUnpack } from "./unpack.ts";
 import { registerDeploy } from "./deploy.ts";
 import { registerSimulate } from "./simulate.ts";
+import { registerInvoke } from "./invoke.ts";
 
 /** Every command registers itself on the program; this list is the CLI's table of contents. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate, registerPack, registerUnpack, registerDeploy];
+export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate, registerPack, registerUnpack, registerDeploy, registerInvoke];

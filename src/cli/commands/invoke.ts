@@ -1,0 +1,110 @@
+import { createWriteStream, readFileSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import {
+  GatewayError,
+  invoke,
+  loadPackage,
+  parameterValuesFromText,
+  ResponseError,
+  splitAssignment,
+  type InvokeResult,
+} from "../../gateway/index.ts";
+import { CliError, ExitCode } from "../errors.ts";
+
+interface InvokeFlags {
+  package: string;
+  param: string[];
+  connection: string[];
+  bodyFile?: string;
+  out?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerInvoke(program: Command): void {
+  program
+    .command("invoke <operationId>")
+    .description("Run one operation of the compiled connector the way the Power Platform gateway does (policies included)")
+    .option("--package <dir>", "compiled connector folder", "dist/connector")
+    .option("--param <name=value>", "an operation parameter; JSON for object bodies (repeatable)", collect, [])
+    .option("--connection <name=value>", "a connection parameter, e.g. token=<access token>, token:resourceUri=<environment URL> (repeatable)", collect, [])
+    .option("--body-file <file>", "the operation's body from a file (bytes for a binary body, JSON otherwise)")
+    .option("--out <file>", "write a binary output to this file instead of stdout")
+    .option("--json", "print status, headers and outputs as JSON")
+    .action(async (operationId: string, flags: InvokeFlags) => {
+      try {
+        await run(operationId, flags);
+      } catch (err) {
+        throw asCliError(err);
+      }
+    });
+}
+
+async function run(operationId: string, flags: InvokeFlags): Promise<void> {
+  const pkg = loadPackage(path.resolve(flags.package));
+  const texts = Object.fromEntries(flags.param.map((text) => splitAssignment(text, "--param")));
+  const connection = Object.fromEntries(flags.connection.map((text) => splitAssignment(text, "--connection")));
+  const bodyFile = flags.bodyFile === undefined ? undefined : readInput(flags.bodyFile);
+  const parameters = parameterValuesFromText(pkg, operationId, texts, bodyFile);
+  const result = await invoke(pkg, operationId, { parameters, connection }, { binary: "stream" });
+  if (result.outputs instanceof ReadableStream) {
+    if (flags.json && flags.out === undefined) {
+      // A binary output cannot share stdout with the JSON summary.
+      await result.outputs.cancel();
+      throw new CliError("the output is binary: add --out <file> to use --json", ExitCode.unreadable);
+    }
+    const bytes = await writeBinary(result.outputs, flags.out);
+    if (flags.json) printJson(result, { file: flags.out, bytes });
+    return;
+  }
+  if (flags.json) printJson(result, result.outputs);
+  else if (result.outputs === undefined) process.stderr.write(`HTTP ${result.status}: no outputs\n`);
+  else process.stdout.write(JSON.stringify(result.outputs, null, 2) + "\n");
+}
+
+function printJson(result: InvokeResult, outputs: unknown): void {
+  process.stdout.write(JSON.stringify({ status: result.status, headers: result.headers, outputs: outputs ?? null }, null, 2) + "\n");
+}
+
+/** Streams a binary output to `file` through a temporary name, so a failed download leaves no partial file; stdout otherwise. */
+async function writeBinary(stream: ReadableStream<Uint8Array>, file: string | undefined): Promise<number> {
+  let bytes = 0;
+  const source = Readable.fromWeb(stream as import("node:stream/web").ReadableStream<Uint8Array>).on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  if (file === undefined) {
+    await pipeline(source, new Writable({ write: (chunk, _encoding, done) => process.stdout.write(chunk, done) }));
+    return bytes;
+  }
+  const partial = `${file}.partial`;
+  try {
+    await pipeline(source, createWriteStream(partial));
+    renameSync(partial, file);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`, ExitCode.failed);
+  }
+  return bytes;
+}
+
+function readInput(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}`, ExitCode.unreadable);
+  }
+}
+
+/** Gateway errors keep their message; what the caller typed wrong or could not read exits 2, a failed call 1. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof ResponseError) return new CliError(err.message, ExitCode.failed);
+  if (err instanceof GatewayError) {
+    const misuse = err.kind === "package" || err.kind === "input" || err.kind === "operation";
+    return new CliError(err.message, misuse ? ExitCode.unreadable : ExitCode.failed);
+  }
+  return err;
+}
