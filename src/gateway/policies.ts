@@ -38,7 +38,7 @@ export function readPolicyInstances(properties: Record<string, unknown>): Policy
       templateId,
       title: typeof title === "string" ? title : undefined,
       index,
-      section: sections.find((known) => known.toLowerCase() === String(section).toLowerCase()) ?? (String(section) as PolicySection),
+      section: sections.find((known) => known.toLowerCase() === String(section).toLowerCase()) ?? String(section),
       operations: (Array.isArray(scope) ? scope : [scope]).map(String),
       parameters: Object.fromEntries(
         Object.entries(raw)
@@ -63,7 +63,7 @@ export function requireSupported(instances: readonly PolicyInstance[], operation
     if (!findPolicyTemplate(instance.templateId)) {
       throw new GatewayError("unsupported", `policy template '${instance.templateId}' is not supported by the gateway yet (operation ${operationId})`, operationId);
     }
-    if (!sections.includes(instance.section)) {
+    if (!sections.some((known) => known === instance.section)) {
       throw new GatewayError(
         "unsupported",
         `policy section '${instance.section}' of ${describe(instance)} is not supported by the gateway yet (operation ${operationId})`,

@@ -13,7 +13,8 @@ export interface PolicyInstance {
   readonly title: string | undefined;
   /** Position in `policyTemplateInstances`, for messages and for JSON pointers into apiProperties.json. */
   readonly index: number;
-  readonly section: PolicySection;
+  /** `Request` or `Response` (case as the platform writes it), or whatever else the file says, such as `Failure`. */
+  readonly section: PolicySection | (string & {});
   /** `x-ms-apimTemplate-operationName`; empty means every operation. */
   readonly operations: readonly string[];
   /** `x-ms-apimTemplateParameter.<name>` values, keyed by `<name>`. */

@@ -167,6 +167,14 @@ describe("buildRequest: policies", () => {
     expect(build(pkg, "GetFile", { path: "p" }).url).toContain("/files/p");
   });
 
+  it("refuses a policy section the gateway does not run", () => {
+    const failure = header("X-A", "b");
+    const pkg = fixturePackage({ policyTemplateInstances: [{ ...failure, parameters: { ...failure.parameters, "x-ms-apimTemplate-policySection": "Failure" } }] });
+    expect(() => build(pkg, "GetFile", { path: "p" })).toThrow(
+      "policy section 'Failure' of policy template 'setheader' (apiProperties.json#/properties/policyTemplateInstances/0) is not supported by the gateway yet (operation GetFile)",
+    );
+  });
+
   it("names the instance when a policy cannot be evaluated", () => {
     const pkg = fixturePackage({ policyTemplateInstances: [{ templateId: "setheader", title: "Key", parameters: { "x-ms-apimTemplateParameter.name": "K", "x-ms-apimTemplateParameter.value": "@connectionParameters('key')" } }] });
     expect(() => build(pkg, "GetFile", { path: "p" })).toThrow(
