@@ -175,9 +175,16 @@ function parseEmbedded(inner: string, source: string): Expression {
   return { ...call.expression, source };
 }
 
-const identifier = /[A-Za-z_][A-Za-z0-9_]*/y;
-const propertyName = /[A-Za-z0-9_$]+/y;
-const numberLiteral = /-?\d+(?:\.\d+)?/y;
+const identifier = /[A-Za-z_][A-Za-z0-9_]*/;
+const propertyName = /[A-Za-z0-9_$]+/;
+const numberLiteral = /-?\d+(?:\.\d+)?/;
+
+/** The match of `pattern` starting exactly at `at`, if any (a fresh sticky copy, so no regex state is shared). */
+function matchAt(pattern: RegExp, text: string, at: number): string | undefined {
+  const sticky = new RegExp(pattern.source, "y");
+  sticky.lastIndex = at;
+  return sticky.exec(text)?.[0];
+}
 
 /**
  * Parses `name(args)` plus a property path at `start`. Returns undefined when the text there is not a
@@ -185,8 +192,7 @@ const numberLiteral = /-?\d+(?:\.\d+)?/y;
  * may be followed by a path, since the closing brace ends it unambiguously.
  */
 function parseCall(text: string, start: number, embedded: boolean): { expression: Omit<Expression, "source">; end: number } | undefined {
-  identifier.lastIndex = start;
-  const name = identifier.exec(text)?.[0];
+  const name = matchAt(identifier, text, start);
   if (!name || text[start + name.length] !== "(") return undefined;
   const shown = text.slice(Math.max(0, start - 1));
   let i = start + name.length + 1;
@@ -207,8 +213,7 @@ function parseCall(text: string, start: number, embedded: boolean): { expression
       args.push(literal.value);
       i = literal.end;
     } else {
-      numberLiteral.lastIndex = i;
-      const number = numberLiteral.exec(text)?.[0];
+      const number = matchAt(numberLiteral, text, i);
       if (number === undefined) throw new PolicyError(`"${shown}": arguments must be 'quoted' strings or numbers`);
       args.push(Number(number));
       i += number.length;
@@ -221,8 +226,7 @@ function parseCall(text: string, start: number, embedded: boolean): { expression
     for (;;) {
       if (text[i] === "." || text.startsWith("?.", i)) {
         const from = text[i] === "." ? i + 1 : i + 2;
-        propertyName.lastIndex = from;
-        const step = propertyName.exec(text)?.[0];
+        const step = matchAt(propertyName, text, from);
         if (!step) break;
         path.push(step);
         i = from + step.length;
