@@ -20,4 +20,13 @@ export { unpackSolution, writeUnpackedSolution } from "./unpack.ts";
 export { folderToZip, zipToFolder, type SolutionFiles } from "./layout.ts";
 export { readZip, writeZip, defaultZipLimits, type ZipLimits } from "./zip.ts";
 export { guidPattern } from "./names.ts";
-export { bumpVersion, formatVersion, parseSolutionVersion, versionFileStem, versionParts, type VersionPart } from "./version.ts";
+export {
+  bumpVersion,
+  formatVersion,
+  parseSolutionVersion,
+  replaceSolutionXmlVersion,
+  versionFileStem,
+  versionParts,
+  type SolutionVersion,
+  type VersionPart,
+} from "./version.ts";
