@@ -30,7 +30,7 @@ export const fixtureDefinition = {
       put: {
         operationId: "PutItem",
         parameters: [{ name: "item", in: "body", required: true, schema: { $ref: "#/definitions/Item" } }],
-        responses: { "200": { description: "Saved; no body." , schema: { type: "object", properties: {} } }, "204": { description: "Saved." } },
+        responses: { "200": { description: "Saved; no body.", schema: { type: "object", properties: {} } }, "204": { description: "Saved." } },
       },
     },
     "/files/{path}": {
