@@ -71,7 +71,13 @@ export interface ResponseEntry {
 /** Follows a local `$ref` (`#/definitions/X`) to its target; undefined for external or dangling refs. */
 export function resolveLocal(definition: unknown, ref: string): { pointer: string; value: unknown } | undefined {
   if (!ref.startsWith("#")) return undefined;
-  const pointer = decodeURIComponent(ref.slice(1));
+  let pointer: string;
+  try {
+    // A URI fragment: `#/definitions/A%20B` names the key "A B".
+    pointer = decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
   if (pointer !== "" && !pointer.startsWith("/")) return undefined;
   const value = getAt(definition, pointer);
   return value === undefined ? undefined : { pointer, value };

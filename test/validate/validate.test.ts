@@ -87,7 +87,27 @@ describe("swagger-schema reports the branch a oneOf meant, not every branch", ()
   });
 });
 
+describe("swagger-schema explains the official schema's patterns", () => {
+  it.each([
+    ["/host", "https://contoso.example.com/api", "'host' must be a bare host name with an optional port: no scheme, path or braces (e.g. 'contoso.com')"],
+    ["/basePath", "api", "'basePath' must start with '/'"],
+  ])("%s", (pointer, value, message) => {
+    const docs = connector((d) => (d.definition[pointer.slice(1)] = value));
+    expect([...swaggerSchema.check(docs)]).toEqual([{ pointer, message, document: "apiDefinition" }]);
+  });
+});
+
 describe("validateDocuments", () => {
+  it.each([
+    ["nothing", null, null],
+    ["a list", [], []],
+    ["wrong types everywhere", { swagger: "2.0", info: 1, paths: { "/a": { get: { parameters: "x", responses: [] } } } }, { properties: { connectionParameters: [], policyTemplateInstances: {} } }],
+    ["a dangling and a malformed $ref", { swagger: "2.0", definitions: { A: { $ref: "#/definitions/%E0%A4%A" } } }, undefined],
+  ])("reports %s as findings instead of failing", (_, definition, properties) => {
+    const findings = validateDocuments({ definition, properties });
+    expect(findings.some((f) => f.rule === "swagger-schema" && f.severity === "error")).toBe(true);
+  });
+
   it("puts the file and line from the locators on each finding, in source order", () => {
     const docs = connector((d) => {
       d.definition.info.title = "C".repeat(31);

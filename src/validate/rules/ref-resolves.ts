@@ -1,6 +1,6 @@
 import { joinPointer } from "../../spec/pointer.ts";
 import { isObject, resolveLocal } from "../model.ts";
-import type { Rule, Violation } from "../rule.ts";
+import type { Rule } from "../rule.ts";
 
 /** Every `$ref` string in the document, with the pointer of the `$ref` key itself. */
 function* refsIn(value: unknown, pointer: string): Generator<{ ref: string; pointer: string }> {
@@ -25,7 +25,7 @@ export const refResolves: Rule = {
           message: `$ref '${ref}' refers to another file; Power Platform takes one self-contained definition`,
           pointer,
           document: "apiDefinition",
-        } satisfies Violation;
+        };
       } else if (!resolveLocal(definition, ref)) {
         yield { message: `$ref '${ref}' points at nothing: no such target in the definition`, pointer, document: "apiDefinition" };
       }

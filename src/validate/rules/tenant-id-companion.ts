@@ -1,6 +1,6 @@
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../model.ts";
-import type { Rule, Violation } from "../rule.ts";
+import type { Rule } from "../rule.ts";
 
 /**
  * `token:TenantId` is the hidden companion of an Entra ID (aad) OAuth parameter, filled in by the platform
@@ -31,7 +31,7 @@ export const tenantIdCompanion: Rule = {
           message: `${name}.${path.join(".")} is ${JSON.stringify(actual)}; it must be "${value}"`,
           pointer: joinPointer(pointer, ...path),
           document: "apiProperties",
-        } satisfies Violation;
+        };
       }
     }
   },
