@@ -46,19 +46,19 @@ const componentKinds: ComponentKind[] = [
   {
     section: "Workflows",
     item: "Workflow",
-    itemFile: (item, where) => `Workflows/${path.posix.basename(requireItemText(item, "JsonFileName", where))}.data.xml`,
+    itemFile: (item, where) => `Workflows/${fileStem(path.posix.basename(requireItemText(item, "JsonFileName", where)), where)}.data.xml`,
     itemKey: (p) => /^Workflows\/([^/]+\.json)\.data\.xml$/.exec(p)?.[1],
   },
   {
     section: "CanvasApps",
     item: "CanvasApp",
-    itemFile: (item, where) => `CanvasApps/${requireItemText(item, "Name", where)}.meta.xml`,
+    itemFile: (item, where) => `CanvasApps/${fileStem(requireItemText(item, "Name", where), where)}.meta.xml`,
     itemKey: (p) => /^CanvasApps\/([^/]+)\.meta\.xml$/.exec(p)?.[1],
   },
   {
     section: "Connectors",
     item: "Connector",
-    itemFile: (item, where) => `Connectors/${requireItemText(item, "name", where)}.xml`,
+    itemFile: (item, where) => `Connectors/${fileStem(requireItemText(item, "name", where), where)}.xml`,
     itemKey: (p) => /^Connectors\/([^/]+)\.xml$/.exec(p)?.[1],
   },
 ];
@@ -95,9 +95,9 @@ export function zipToFolder(entries: SolutionFiles): SolutionFiles {
   }
   put(sourceFiles.solution, serializeXml(solution, "source"), zipRootFiles.solution);
   put(sourceFiles.customizations, serializeXml(customizations, "source"), zipRootFiles.customizations);
+  const rootFiles = new Set<string>(Object.values(zipRootFiles));
   for (const [name, bytes] of entries) {
-    if (Object.values(zipRootFiles).includes(name as never)) continue;
-    put(folderPathOf(name), bytes, name);
+    if (!rootFiles.has(name)) put(folderPathOf(name), bytes, name);
   }
   return folder;
 }
@@ -146,19 +146,21 @@ export function folderToZip(folder: SolutionFiles, options: FolderToZipOptions =
     }
   }
 
+  // Data files: everything but Other/ and the component element files. [Content_Types].xml is always regenerated.
+  const dataFiles = new Set(
+    [...folder.keys()].filter((f) => !f.startsWith("Other/") && !itemFiles.has(f) && f !== zipRootFiles.contentTypes),
+  );
   const referenced: string[] = [];
   for (const el of descendants(customizations)) {
     const text = textOf(el).trim();
     if (!text.startsWith("/")) continue;
     const zipPath = text.slice(1);
-    if (folder.has(folderPathOf(zipPath)) && !referenced.includes(zipPath)) referenced.push(zipPath);
+    if (dataFiles.has(folderPathOf(zipPath)) && !referenced.includes(zipPath)) referenced.push(zipPath);
   }
-  const rest = [...folder.keys()]
-    .filter((f) => !itemFiles.has(f) && f !== sourceFiles.solution && f !== sourceFiles.customizations)
+  const rest = [...dataFiles]
     .map(zipPathOf)
     .filter((z) => !referenced.includes(z))
     .sort();
-
   const componentEntries = [...referenced, ...rest].map((z) => [z, folder.get(folderPathOf(z))!] as const);
   const names = [zipRootFiles.customizations, zipRootFiles.contentTypes, zipRootFiles.solution, ...componentEntries.map(([z]) => z)];
   return new Map<string, Buffer>([
@@ -213,6 +215,11 @@ function requireEntry(files: SolutionFiles, name: string): Buffer {
 function requireItemText(item: XmlElement, name: string, where: string): string {
   const value = childText(item, name)?.trim();
   if (!value) throw new SolutionError(`${where}: a <${item.name}> has no <${name}>`);
-  if (value.includes("/") && name !== "JsonFileName") throw new SolutionError(`${where}: <${item.name}><${name}> "${value}" contains "/"`);
+  return value;
+}
+
+/** A component name used as a file name must stay one file name: no separators, not `.` or `..`. */
+function fileStem(value: string, where: string): string {
+  if (/[/\\]/.test(value) || value === "." || value === "..") throw new SolutionError(`${where}: "${value}" cannot be used as a file name`);
   return value;
 }

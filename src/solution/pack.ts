@@ -23,7 +23,8 @@ export interface PackOptions extends AssembleOptions {
 
 /**
  * The solution in the `pac solution unpack` layout: the committed source plus the connector generated
- * from the compiled package (and the sample flow when asked). `pac solution pack --folder` accepts it.
+ * from the compiled package (and the sample flow when asked): the folder `pac solution pack --folder`
+ * reads (UNCONFIRMED: no pac here to try it).
  */
 export function assembleSolutionFolder(connector: CompiledConnector, source: SolutionSource, options: AssembleOptions = {}): SolutionFiles {
   checkConnectorIdentity(connector, source);

@@ -60,14 +60,14 @@ export function parseSolutionSource(files: { solution: Buffer; customizations: B
   const connector = readConnectorRootComponent(solutionManifest, solutionFile);
   const prefix = readPrefix(publisher, solutionFile);
   const manifest: SolutionManifest = {
-    uniqueName: readUniqueName(solutionManifest, solutionFile, "<SolutionManifest><UniqueName>"),
+    uniqueName: readUniqueName(solutionManifest, solutionFile, "<SolutionManifest>"),
     displayName: readLocalizedName(solutionManifest, solutionFile, "<SolutionManifest>"),
     version: parseSolutionVersion(
       requireText(solutionManifest, "Version", solutionFile, "<SolutionManifest>"),
       `${solutionFile} <SolutionManifest><Version>`,
     ),
     publisher: {
-      uniqueName: readUniqueName(publisher, solutionFile, "<Publisher><UniqueName>"),
+      uniqueName: readUniqueName(publisher, solutionFile, "<Publisher>"),
       prefix,
       optionValuePrefix: readOptionValuePrefix(publisher, solutionFile),
     },
@@ -91,9 +91,9 @@ function requireText(parent: XmlElement, name: string, file: string, where: stri
 
 // Dataverse unique names: a letter or underscore, then letters, digits and underscores.
 function readUniqueName(parent: XmlElement, file: string, where: string): string {
-  const value = requireText(parent, "UniqueName", file, where.replace(/<UniqueName>$/, ""));
+  const value = requireText(parent, "UniqueName", file, where);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-    throw new SolutionError(`${file}: ${where} "${value}" may only contain letters, digits and underscores, and must not start with a digit`);
+    throw new SolutionError(`${file}: ${where}<UniqueName> "${value}" may only contain letters, digits and underscores, and must not start with a digit`);
   }
   return value;
 }

@@ -95,10 +95,29 @@ describe("unsafe or unreadable zips", () => {
     await expect(readZip(zip, "total.zip", { ...limits, maxEntries: 10, maxTotalBytes: 250 })).rejects.toThrow(/would exceed 250 bytes/);
   });
 
+  it("refuses an entry that inflates beyond the size its headers declare", async () => {
+    const zip = await writeZip(new Map([["a.txt", Buffer.from("x".repeat(100))]]));
+    // Claim 10 bytes in the central directory (offset 24) and the local header (offset 22).
+    zip.writeUInt32LE(10, zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+    zip.writeUInt32LE(10, 22);
+    await expect(readZip(zip, "lie.zip")).rejects.toThrow(/lie\.zip: cannot read entry "a\.txt" \(too many bytes/);
+  });
+
   it("refuses a zip without solution.xml as not a solution", async () => {
     const zip = await writeZip(new Map([["customizations.xml", Buffer.from("<ImportExportXml/>")]]));
     await expect(unpackSolution(zip, "x.zip")).rejects.toThrow(SolutionError);
     await expect(unpackSolution(zip, "x.zip")).rejects.toThrow(/solution\.xml is missing/);
+  });
+
+  it("refuses a component whose name would climb out of the unpacked folder", async () => {
+    const customizations = "<ImportExportXml><Connectors><Connector><name>../../evil</name></Connector></Connectors></ImportExportXml>";
+    const zip = await writeZip(
+      new Map([
+        ["customizations.xml", Buffer.from(customizations)],
+        ["solution.xml", Buffer.from("<ImportExportXml><SolutionManifest/></ImportExportXml>")],
+      ]),
+    );
+    await expect(unpackSolution(zip, "x.zip")).rejects.toThrow(/"\.\.\/\.\.\/evil" cannot be used as a file name/);
   });
 
   it("keeps unsafe-zip errors distinguishable from wrong content", async () => {
