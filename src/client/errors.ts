@@ -78,6 +78,8 @@ export interface FnoErrorDetails {
   body?: ParsedErrorBody;
   /** Milliseconds the server asked to wait (Retry-After), when it did. */
   retryAfterMs?: number;
+  /** "token" when the failure was getting a token, before anything was sent to F&O. */
+  stage?: "token" | "request";
   cause?: unknown;
 }
 
@@ -96,11 +98,16 @@ export class FnoError extends Error {
 
   constructor(details: FnoErrorDetails) {
     const { operation, status, statusText, body } = details;
-    const hint = hintFor(status, operation);
+    const hint =
+      details.stage === "token"
+        ? "Check the tenant, client ID and secret, and that the token endpoint is reachable."
+        : hintFor(status, operation);
     const what =
-      status === undefined
-        ? `network error: ${causeText(details.cause)}`
-        : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`;
+      details.stage === "token"
+        ? `could not get a token: ${causeText(details.cause)}`
+        : status === undefined
+          ? `network error: ${causeText(details.cause)}`
+          : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`;
     const text = body?.innerMessage ?? body?.message;
     const code = body?.code ? ` [${body.code}]` : "";
     super(`${operation} failed: ${what}${code}${text ? `: ${text}` : ""}${hint ? `. ${hint}` : ""}`, { cause: details.cause });

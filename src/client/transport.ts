@@ -40,6 +40,8 @@ export interface RetryEvent {
   reason: string;
 }
 
+const timerMarginMs = 2;
+
 /** Error codes meaning the connection was never established, so nothing reached the server. */
 const notConnectedCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
@@ -56,6 +58,8 @@ export class Transport {
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  /** Throttling is per caller, not per request: after a Retry-After, no call of this client goes out before it expires. */
+  #notBefore = 0;
 
   constructor(options: TransportOptions) {
     this.origin = new URL(options.environmentUrl).origin;
@@ -75,10 +79,24 @@ export class Transport {
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
+      const hold = this.#notBefore - this.#now();
+      // Timers may fire a millisecond early; the margin keeps the call from arriving before Retry-After ends.
+      if (hold > 0) await this.#sleep(hold + timerMarginMs, signal);
       const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
-        token = await this.#tokens.token(signal);
+        try {
+          token = await this.#tokens.token(signal);
+        } catch (err) {
+          // No request was sent yet, so any call may wait and try again.
+          if (signal?.aborted) throw signal.reason;
+          const delay = backoffDelay(attempt, this.#retry, this.#random);
+          if (!this.#mayRetry(attempt, started, delay)) {
+            throw new FnoError({ operation, method: request.method, url: request.url, stage: "token", cause: err });
+          }
+          await this.#wait(operation, attempt, delay, "token request failed", signal);
+          continue;
+        }
         outgoing.headers.set("authorization", `Bearer ${token}`);
       }
 
@@ -113,9 +131,11 @@ export class Transport {
       if (refused || transient) {
         const delay =
           retryAfterMs ?? (response.status === 429 ? retryAfterDefaultMs : backoffDelay(attempt, this.#retry, this.#random));
+        if (retryAfterMs !== undefined) this.#notBefore = Math.max(this.#notBefore, this.#now() + retryAfterMs);
         if (this.#mayRetry(attempt, started, delay)) {
           await response.body?.cancel();
-          await this.#wait(operation, attempt, delay, `HTTP ${response.status}`, signal);
+          if (retryAfterMs === undefined) await this.#wait(operation, attempt, delay, `HTTP ${response.status}`, signal);
+          else this.#onRetry?.({ operation, attempt, delayMs: delay, reason: `HTTP ${response.status}, Retry-After` }); // the gate above waits
           continue;
         }
       }

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
-import { SyncJournal } from "./journal.ts";
+import { stateDirName, SyncJournal } from "./journal.ts";
 import { packageFileName, storePackage } from "./package-store.ts";
 
 export interface SyncOptions {
@@ -70,6 +71,8 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     problems: [],
   };
   const journal = await SyncJournal.open(outDir);
+  // Partial downloads of a run that was killed are never resumed: each download starts over.
+  await rm(path.join(outDir, stateDirName, "partial"), { recursive: true, force: true });
   const failedDownloads = new Map<string, number>();
 
   const problem = (correlationId: string, stage: SyncProblem["stage"], err: unknown) => {

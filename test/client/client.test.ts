@@ -102,7 +102,7 @@ describe("retries and tokens", () => {
     const server = scripted([json({ error: { message: "throttled" } }, 429, { "retry-after": "7" }), new Response(null, { status: 204 })]);
     const { client: c, sleeps } = client(server.fetch);
     await c.dequeue(activity);
-    expect(sleeps).toEqual([7000]);
+    expect(sleeps).toEqual([7002]); // Retry-After plus a 2 ms timer margin
   });
 
   it("understands Retry-After as an HTTP date", async () => {
@@ -113,7 +113,7 @@ describe("retries and tokens", () => {
     ]);
     const { client: c, sleeps } = client(server.fetch, { now: () => now });
     await c.dequeue(activity);
-    expect(sleeps).toEqual([12_000]);
+    expect(sleeps).toEqual([12_002]);
   });
 
   it("gets one fresh token after a 401, then lets a second 401 stand", async () => {

@@ -1,0 +1,35 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FnoClient, LoopbackClientSecretCredential, type RetryOptions } from "../../src/client/index.ts";
+import type { Simulator } from "../../src/simulator/index.ts";
+
+/** A client for a running simulator, with short backoff so fault tests stay quick (Retry-After is still honoured in full). */
+export function simulatorClient(sim: Simulator, retry: Partial<RetryOptions> = {}): FnoClient {
+  const c = sim.connection;
+  return new FnoClient({
+    environmentUrl: c.environmentUrl,
+    credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
+    retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8, ...retry },
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** The packages in an output folder, by file name, with their SHA-256. */
+export function packagesOnDisk(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith(".zip")) continue;
+    out.set(name, createHash("sha256").update(readFileSync(path.join(dir, name))).digest("hex"));
+  }
+  return out;
+}
+
+/** What must be on disk: one file per seeded message, named by correlation ID, with the seeded bytes. */
+export function expectedPackages(sim: Simulator, activityId: string): Map<string, string> {
+  return new Map(sim.exportMessages(activityId).map((m) => [`${m.correlationId}.zip`, m.sha256]));
+}

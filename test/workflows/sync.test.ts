@@ -1,0 +1,197 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FnoError } from "../../src/client/index.ts";
+import { defaultIds, startSimulator, type FaultOptions, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
+import { syncExports, type SyncEvent, type SyncSummary } from "../../src/workflows/export-sync.ts";
+import { expectedPackages, packagesOnDisk, simulatorClient, tempDir } from "./support.ts";
+
+const activity = defaultIds.exportActivityId;
+const running: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((sim) => sim.close()));
+});
+
+async function simulator(messages: number, options: SimulatorOptions = {}): Promise<Simulator> {
+  const sim = await startSimulator({
+    seed: 7,
+    activities: [
+      { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 2048, count: messages }] },
+      { id: defaultIds.importActivityId, direction: "import" },
+    ],
+    ...options,
+  });
+  running.push(sim);
+  return sim;
+}
+
+/** Runs a sync and checks the ordering invariant on the way: no message is acknowledged before its file is stored. */
+async function sync(sim: Simulator, outDir: string, concurrency = 4, downloadAttempts?: number): Promise<SyncSummary & { events: SyncEvent[] }> {
+  const events: SyncEvent[] = [];
+  const durable = new Set<string>();
+  const summary = await syncExports({
+    client: simulatorClient(sim),
+    activityId: activity,
+    outDir,
+    concurrency,
+    ...(downloadAttempts ? { downloadAttempts } : {}),
+    onEvent: (event) => {
+      events.push(event);
+      if (event.type === "stored" || event.type === "duplicate") {
+        expect(existsSync(event.file)).toBe(true);
+        durable.add(event.correlationId);
+      }
+      if (event.type === "acknowledged") expect(durable.has(event.correlationId), `ack before store: ${event.correlationId}`).toBe(true);
+    },
+  });
+  return { ...summary, events };
+}
+
+function withFaults(sim: Simulator, faults: FaultOptions): void {
+  sim.setFaults(faults);
+}
+
+describe("sync against the simulator", () => {
+  it("drains the queue: every package on disk once, with the seeded bytes, all acknowledged", async () => {
+    const sim = await simulator(40);
+    const out = tempDir("fno-sync-");
+    const summary = await sync(sim, out);
+    expect(summary).toMatchObject({ dequeued: 40, stored: 40, acknowledged: 40, duplicates: 0, problems: [] });
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(sim.exportMessages(activity).every((m) => m.ackedAt !== null)).toBe(true);
+
+    const again = await sync(sim, out);
+    expect(again).toMatchObject({ dequeued: 0, stored: 0, acknowledged: 0 });
+  });
+
+  it("survives resets and truncation mid-download without keeping a damaged file", async () => {
+    const sim = await simulator(20);
+    withFaults(sim, {
+      rules: [
+        { kind: "reset", endpoint: "download", afterBytes: 100, rate: 0.3, times: 6 },
+        { kind: "truncate", endpoint: "download", afterBytes: 200, rate: 0.3, times: 6 },
+      ],
+    });
+    const out = tempDir("fno-sync-");
+    // Enough attempts that no message runs out of them whichever requests the dice pick.
+    const summary = await sync(sim, out, 4, 13);
+    expect(sim.counters().faultsInjected).toBeGreaterThan(0);
+    expect(summary.problems).toEqual([]);
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+  });
+
+  it("one worker: honours every Retry-After of a 429 storm and 503s exactly, sending nothing early", async () => {
+    const sim = await simulator(6);
+    withFaults(sim, {
+      rules: [{ kind: "status", endpoint: ["download", "ack"], status: 503, rate: 0.3, times: 2, retryAfter: 1 }],
+      throttle: { ratePerSecond: 20, burst: 3 },
+    });
+    const out = tempDir("fno-sync-");
+    const summary = await sync(sim, out, 1);
+    expect(sim.counters().throttled).toBeGreaterThan(0);
+    expect(sim.counters().early).toBe(0);
+    expect(summary.problems).toEqual([]);
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+  });
+
+  it("four workers: retries 502/503 bursts under a throttle; only requests already in flight can arrive early", async () => {
+    const concurrency = 4;
+    const sim = await simulator(15);
+    withFaults(sim, {
+      rules: [
+        { kind: "status", endpoint: ["dequeue", "download", "ack"], status: 502, rate: 0.2, times: 8 },
+        { kind: "status", endpoint: ["dequeue", "ack"], status: 503, rate: 0.2, times: 3, retryAfter: 1 },
+      ],
+      throttle: { ratePerSecond: 30, burst: 5 },
+    });
+    const out = tempDir("fno-sync-");
+    const summary = await sync(sim, out, concurrency);
+    const counters = sim.counters();
+    expect(counters.throttled).toBeGreaterThan(0);
+    // A Retry-After reaches the other workers only after their requests already left: at most one each per announcement.
+    expect(counters.early).toBeLessThanOrEqual((counters.throttled + 3) * (concurrency - 1));
+    expect(summary.problems).toEqual([]);
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+  });
+
+  it("gets a new token when the token expires mid-run, and rides out a failing token endpoint", async () => {
+    const sim = await simulator(12);
+    const out = tempDir("fno-sync-");
+    withFaults(sim, { rules: [{ kind: "status", endpoint: "token", status: 503, times: 2 }] });
+    let expired = false;
+    const summary = await syncExports({
+      client: simulatorClient(sim),
+      activityId: activity,
+      outDir: out,
+      concurrency: 2,
+      onEvent: (event) => {
+        if (event.type === "acknowledged" && !expired) expired = sim.expireTokens() > 0;
+      },
+    });
+    expect(expired).toBe(true);
+    expect(summary.problems).toEqual([]);
+    expect(sim.counters().tokensIssued).toBeGreaterThanOrEqual(2);
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+  });
+
+  it("a 500 on dequeue stops the run with F&O's error; a rerun finishes", async () => {
+    const sim = await simulator(10);
+    withFaults(sim, { rules: [{ kind: "status", endpoint: "dequeue", status: 500, after: 3, times: 1, message: "Simulated X++ failure" }] });
+    const out = tempDir("fno-sync-");
+    const error = await sync(sim, out, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FnoError);
+    expect((error as FnoError).status).toBe(500);
+    expect((error as FnoError).message).toContain("Simulated X++ failure");
+    const rerun = await sync(sim, out, 1);
+    expect(rerun.problems).toEqual([]);
+    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+  });
+
+  it("retries a transiently failing ack; a permanently failing ack leaves the message for a later run, not written twice", async () => {
+    const sim = await simulator(8, { clock: { frozen: false } });
+    withFaults(sim, { rules: [{ kind: "status", endpoint: "ack", status: 503, times: 3 }] });
+    const out = tempDir("fno-sync-");
+    expect((await sync(sim, out)).problems).toEqual([]);
+
+    const second = await simulator(6);
+    withFaults(second, { rules: [{ kind: "status", endpoint: "ack", status: 500 }] });
+    const out2 = tempDir("fno-sync-");
+    const failed = await sync(second, out2);
+    expect(failed.stored).toBe(6);
+    expect(failed.acknowledged).toBe(0);
+    expect(failed.problems.map((p) => p.stage)).toEqual(Array(6).fill("acknowledge"));
+    expect(second.exportMessages(activity).every((m) => m.ackedAt === null)).toBe(true);
+
+    // Later: the ack works again and the messages have come back after the visibility timeout.
+    withFaults(second, {});
+    second.clock.advance(31 * 60_000);
+    const later = await sync(second, out2);
+    expect(later.problems).toEqual([]);
+    expect(later.stored).toBe(0);
+    expect(later.acknowledged).toBe(6);
+    expect(packagesOnDisk(out2)).toEqual(expectedPackages(second, activity));
+  });
+
+  it("reports a message it cannot write and does not acknowledge it", async () => {
+    const sim = await simulator(5);
+    const out = tempDir("fno-sync-");
+    const [victim] = sim.exportMessages(activity);
+    // A directory where the package should go: the rename into place fails.
+    mkdirSync(path.join(out, `${victim!.correlationId}.zip`, "blocker"), { recursive: true });
+    writeFileSync(path.join(out, `${victim!.correlationId}.zip`, "blocker", "x"), "x");
+    const summary = await sync(sim, out);
+    expect(summary.problems).toHaveLength(1);
+    expect(summary.problems[0]).toMatchObject({ correlationId: victim!.correlationId, stage: "download" });
+    expect(summary.acknowledged).toBe(4);
+    expect(sim.exportMessages(activity).find((m) => m.correlationId === victim!.correlationId)?.ackedAt).toBeNull();
+  });
+
+  it("reports a message whose package does not exist, without acknowledging it", async () => {
+    const sim = await simulator(2);
+    await sim.seedExport(activity, { kind: "missing-file", message: "The file was removed after 7 days" });
+    const out = tempDir("fno-sync-");
+    const summary = await sync(sim, out);
+    expect(summary.problems).toEqual([expect.objectContaining({ stage: "unavailable", error: "The file was removed after 7 days" })]);
+    expect(summary.acknowledged).toBe(2);
+  });
+});
