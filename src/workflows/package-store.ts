@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, readdirSync } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -82,4 +82,15 @@ export function checkZip(file: string): Promise<number> {
       zip.readEntry();
     });
   });
+}
+
+/** SHA-256 of every package (`*.zip`) in a folder, by file name, read as streams. */
+export async function packageDigests(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".zip")).sort()) {
+    const hash = createHash("sha256");
+    await pipeline(createReadStream(path.join(dir, name)), hash);
+    out.set(name, hash.digest("hex"));
+  }
+  return out;
 }

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { FnoClient, LoopbackClientSecretCredential, type RetryOptions } from "../../src/client/index.ts";
@@ -19,15 +18,7 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** The packages in an output folder, by file name, with their SHA-256. */
-export function packagesOnDisk(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith(".zip")) continue;
-    out.set(name, createHash("sha256").update(readFileSync(path.join(dir, name))).digest("hex"));
-  }
-  return out;
-}
+export { packageDigests as packagesOnDisk } from "../../src/workflows/package-store.ts";
 
 /** What must be on disk: one file per seeded message, named by correlation ID, with the seeded bytes. */
 export function expectedPackages(sim: Simulator, activityId: string): Map<string, string> {

@@ -57,7 +57,7 @@ describe("sync against the simulator", () => {
     const out = tempDir("fno-sync-");
     const summary = await sync(sim, out);
     expect(summary).toMatchObject({ dequeued: 40, stored: 40, acknowledged: 40, duplicates: 0, problems: [] });
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
     expect(sim.exportMessages(activity).every((m) => m.ackedAt !== null)).toBe(true);
 
     const again = await sync(sim, out);
@@ -77,7 +77,7 @@ describe("sync against the simulator", () => {
     const summary = await sync(sim, out, 4, 13);
     expect(sim.counters().faultsInjected).toBeGreaterThan(0);
     expect(summary.problems).toEqual([]);
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
   });
 
   it("one worker: honours every Retry-After of a 429 storm and 503s exactly, sending nothing early", async () => {
@@ -91,7 +91,7 @@ describe("sync against the simulator", () => {
     expect(sim.counters().throttled).toBeGreaterThan(0);
     expect(sim.counters().early).toBe(0);
     expect(summary.problems).toEqual([]);
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
   });
 
   it("four workers: retries 502/503 bursts under a throttle; only requests already in flight can arrive early", async () => {
@@ -111,7 +111,7 @@ describe("sync against the simulator", () => {
     // A Retry-After reaches the other workers only after their requests already left: at most one each per announcement.
     expect(counters.early).toBeLessThanOrEqual((counters.throttled + 3) * (concurrency - 1));
     expect(summary.problems).toEqual([]);
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
   });
 
   it("gets a new token when the token expires mid-run, and rides out a failing token endpoint", async () => {
@@ -131,7 +131,7 @@ describe("sync against the simulator", () => {
     expect(expired).toBe(true);
     expect(summary.problems).toEqual([]);
     expect(sim.counters().tokensIssued).toBeGreaterThanOrEqual(2);
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
   });
 
   it("a 500 on dequeue stops the run with F&O's error; a rerun finishes", async () => {
@@ -144,7 +144,7 @@ describe("sync against the simulator", () => {
     expect((error as FnoError).message).toContain("Simulated X++ failure");
     const rerun = await sync(sim, out, 1);
     expect(rerun.problems).toEqual([]);
-    expect(packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
   });
 
   it("retries a transiently failing ack; a permanently failing ack leaves the message for a later run, not written twice", async () => {
@@ -169,7 +169,7 @@ describe("sync against the simulator", () => {
     expect(later.problems).toEqual([]);
     expect(later.stored).toBe(0);
     expect(later.acknowledged).toBe(6);
-    expect(packagesOnDisk(out2)).toEqual(expectedPackages(second, activity));
+    expect(await packagesOnDisk(out2)).toEqual(expectedPackages(second, activity));
   });
 
   it("reports a message it cannot write and does not acknowledge it", async () => {

@@ -3,15 +3,20 @@ import type { Command } from "commander";
 import { buildConnector, pacCreateCommand } from "../../compile/build.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatFinding } from "../format.ts";
+import { readSolutionSource, writeSolution } from "../../solution/index.ts";
+import { solutionCliError } from "./pack.ts";
 
 export function registerBuild(program: Command): void {
   program
     .command("build")
-    .description("Compile connector/ into dist/connector (apiDefinition.swagger.json, apiProperties.json, icon.png, settings.json)")
+    .description("Compile connector/ into dist/connector (apiDefinition.swagger.json, apiProperties.json, icon.png, settings.json) and the solution zips into dist/solution")
     .option("--source <dir>", "connector source folder", "connector")
     .option("--out <dir>", "output folder", "dist/connector")
+    .option("--solution <dir>", "the solution's own metadata (pac unpack layout)", "solution")
+    .option("--solution-out <dir>", "where the solution zips go", "dist/solution")
+    .option("--no-solution", "build only the connector package")
     .option("--json", "print the result as JSON")
-    .action((options: { source: string; out: string; json?: boolean }) => {
+    .action(async (options: { source: string; out: string; solution: string | false; solutionOut: string; json?: boolean }) => {
       const outDir = path.resolve(options.out);
       const result = buildConnector(process.cwd(), path.resolve(options.source), outDir);
       const errors = result.findings.filter((f) => f.severity === "error").length;
@@ -25,8 +30,20 @@ export function registerBuild(program: Command): void {
       if (!result.outDir) {
         throw new CliError(`build failed: ${errors} error(s) in ${options.source}; ${options.out} was left as it was`, ExitCode.failed);
       }
+      // The solutions are made from the package just compiled, in memory: they cannot drift from it.
+      let solutions: string[] = [];
+      if (options.solution !== false) {
+        try {
+          solutions = await writeSolution(result.compilation.connector, readSolutionSource(path.resolve(options.solution)), path.resolve(options.solutionOut), {
+            withSampleFlow: true,
+          });
+        } catch (err) {
+          throw solutionCliError(err);
+        }
+      }
       if (options.json) return;
       process.stdout.write(`built ${path.relative(process.cwd(), outDir)} (${result.findings.length} warning(s))\n`);
+      for (const file of solutions) process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
       if (result.config.clientIdSource === "placeholder") {
         process.stdout.write(
           "note: no client ID configured; the package carries a placeholder. Set FNO_CONNECTOR_CLIENT_ID or connector.local.json before uploading.\n",

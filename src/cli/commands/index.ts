@@ -9,8 +9,9 @@ import { registerUnpack } from "./unpack.ts";
 import { registerDeploy } from "./deploy.ts";
 import { registerSimulate } from "./simulate.ts";
 import { registerInvoke } from "./invoke.ts";
+import { registerDemo } from "./demo.ts";
 
 /** Every command registers itself on the program; this list is the CLI's table of contents. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate, registerPack, registerUnpack, registerDeploy, registerInvoke];
+export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate, registerPack, registerUnpack, registerDeploy, registerInvoke, registerDemo];

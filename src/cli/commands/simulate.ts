@@ -1,0 +1,83 @@
+import { once } from "node:events";
+import { InvalidArgumentError, type Command } from "commander";
+import { CliError, ExitCode } from "../errors.ts";
+import {
+  ScenarioError,
+  SimulatorConfigError,
+  loadScenario,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from "../../simulator/index.ts";
+
+/**
+ * `fno-connector simulate [--port N] [--seed N] [--scenario FILE]`: runs the F&O simulator on 127.0.0.1
+ * until Ctrl-C, after printing what a client needs to connect. Flags override the scenario's values.
+ */
+export function registerSimulate(program: Command): void {
+  program
+    .command("simulate")
+    .description("Run a local simulated F&O environment (recurring integrations API, token endpoint, faults) until Ctrl-C")
+    .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)", integerIn(0, 65535))
+    .option("--seed <seed>", "seed for IDs, package contents and fault dice (default 1)", integerIn(0, 0xffffffff))
+    .option("--scenario <file>", "YAML or JSON file with simulator options (activities, messages, faults, throttle)")
+    .action(async (flags: { port?: number; seed?: number; scenario?: string }) => {
+      const options: SimulatorOptions = {
+        ...(flags.scenario === undefined ? {} : readScenario(flags.scenario)),
+        ...(flags.port === undefined ? {} : { port: flags.port }),
+        ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+      };
+      let simulator: Simulator;
+      try {
+        simulator = await startSimulator(options);
+      } catch (err) {
+        if (err instanceof SimulatorConfigError) throw new CliError(`${flags.scenario ?? "options"}: ${err.message}`, ExitCode.unreadable);
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`port ${options.port} is already in use`, ExitCode.failed);
+        throw err;
+      }
+      process.stdout.write(describe(simulator));
+      await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
+      await simulator.close();
+      process.stdout.write("simulator stopped\n");
+    });
+}
+
+function readScenario(file: string): SimulatorOptions {
+  try {
+    return loadScenario(file);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new CliError(err.message, ExitCode.unreadable);
+    throw err;
+  }
+}
+
+function describe(simulator: Simulator): string {
+  const c = simulator.connection;
+  const queued = c.exportActivityIds.map((id) => `${id} (${simulator.exportMessages(id).length} messages queued)`);
+  const rows: [string, string][] = [
+    ["environment URL", c.environmentUrl],
+    ["tenant ID", c.tenantId],
+    ["client ID", c.clientId],
+    ["client secret", c.clientSecret],
+    ["token endpoint", `${c.tokenUrlV2} (v1: ${c.tokenUrlV1})`],
+    ...queued.map((text): [string, string] => ["export activity", text]),
+    ...c.importActivityIds.map((id): [string, string] => ["import activity", id]),
+    ["admin API", `${c.adminUrl}/counters, /connection, /faults, /export/{id}/messages, ...`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return (
+    `F&O simulator listening on ${c.environmentUrl}\n` +
+    rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}\n`).join("") +
+    "Press Ctrl-C to stop.\n"
+  );
+}
+
+function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return number;
+  };
+}

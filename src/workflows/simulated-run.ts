@@ -1,0 +1,134 @@
+import { writeFileSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { FnoClient, LoopbackClientSecretCredential, type DequeueMessage } from "../client/index.ts";
+import { scopeFor } from "../client/auth.ts";
+import { invoke, type ConnectorPackage } from "../gateway/index.ts";
+import { defaultIds, startSimulator } from "../simulator/index.ts";
+import { syncExports, type SyncSummary } from "./export-sync.ts";
+import { importFile, type ImportResult } from "./import.ts";
+import { packageDigests, packageFileName, storePackage } from "./package-store.ts";
+
+export interface SimulatedRunOptions {
+  /** The compiled connector the gateway runs (dist/connector). */
+  connector: ConnectorPackage;
+  /** Where the run writes what it downloads and uploads. Replaced as a whole. */
+  outDir: string;
+  seed?: number;
+  exportMessages?: number;
+  /** Messages the compiled connector handles before the client drains the rest. */
+  throughConnector?: number;
+  log?: (line: string) => void;
+}
+
+export interface SimulatedRunSummary {
+  environmentUrl: string;
+  gateway: { exported: string[]; imported: { messageId: string; status: string } };
+  client: { sync: SyncSummary; imports: ImportResult[] };
+  verified: { packages: number; mismatches: string[] };
+}
+
+/**
+ * The main job of `npm start`: an embedded F&O environment, seeded with export packages and two import
+ * outcomes, worked through the compiled connector (as a flow would call it) and through the typed client
+ * (sync and import). Every stored package is checked against the simulator's own SHA-256.
+ */
+export async function runAgainstSimulator(options: SimulatedRunOptions): Promise<SimulatedRunSummary> {
+  const log = options.log ?? (() => undefined);
+  const exportActivity = defaultIds.exportActivityId;
+  const importActivity = defaultIds.importActivityId;
+  const sim = await startSimulator({
+    seed: options.seed ?? 42,
+    activities: [
+      { id: exportActivity, direction: "export", messages: [{ kind: "package", dataBytes: 64 * 1024, count: options.exportMessages ?? 24 }] },
+      { id: importActivity, direction: "import" },
+    ],
+    import: {
+      pickupAfterSeconds: 1,
+      processingSeconds: 1,
+      outcomes: [
+        {
+          entity: "Customer groups",
+          status: "ProcessedWithErrors",
+          errors: [{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }],
+        },
+      ],
+    },
+  });
+  try {
+    const c = sim.connection;
+    log(`simulator: ${c.environmentUrl} (tenant ${c.tenantId}, export job ${exportActivity}, import job ${importActivity})`);
+    rmSync(options.outDir, { recursive: true, force: true });
+    const credential = new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret);
+
+    // 1. The compiled connector, the way a flow calls its actions: Dequeue → Download → Acknowledge.
+    const token = (await credential.getToken(scopeFor(c.environmentUrl))).token;
+    const connection = { token, "token:resourceUri": c.environmentUrl };
+    const gatewayDir = path.join(options.outDir, "through-connector");
+    mkdirSync(gatewayDir, { recursive: true });
+    const exported: string[] = [];
+    for (let i = 0; i < (options.throughConnector ?? 4); i++) {
+      const dequeued = await invoke(options.connector, "Dequeue", { parameters: { activityId: exportActivity }, connection });
+      if (dequeued.status === 204) break;
+      const message = dequeued.outputs as DequeueMessage;
+      const download = await invoke(
+        options.connector,
+        "Download",
+        { parameters: { downloadLocation: message.DownloadLocation }, connection },
+        { binary: "stream" },
+      );
+      const length = download.headers["content-length"];
+      await storePackage(
+        { body: download.outputs as ReadableStream<Uint8Array>, contentLength: length ? Number(length) : undefined, contentType: undefined, url: "" },
+        gatewayDir,
+        packageFileName(message),
+      );
+      await invoke(options.connector, "Acknowledge", { parameters: { activityId: exportActivity, message }, connection });
+      exported.push(message.CorrelationId);
+      log(`connector: Dequeue → Download → Acknowledge ${message.CorrelationId}`);
+    }
+    const upload = path.join(options.outDir, "uploads");
+    mkdirSync(upload, { recursive: true });
+    const customers = path.join(upload, "customers.csv");
+    writeFileSync(customers, "CUSTOMERACCOUNT,NAME\r\nUS-001,Contoso Retail\r\n");
+    const groups = path.join(upload, "customer-groups.csv");
+    writeFileSync(groups, "CUSTGROUPID,DESCRIPTION\r\n30,Intercompany\r\n");
+    const enqueued = await invoke(options.connector, "Enqueue", {
+      parameters: { activityId: importActivity, entity: "Customers V3", company: "USMF", package: new Uint8Array(Buffer.from("CUSTOMERACCOUNT,NAME\r\n")) },
+      connection,
+    });
+    const messageId = String(enqueued.outputs);
+    const status = await invoke(options.connector, "GetMessageStatus", { parameters: { request: { messageId } }, connection });
+    const importedThroughConnector = { messageId, status: (status.outputs as { value: string }).value };
+    log(`connector: Enqueue → ${messageId}, GetMessageStatus → ${importedThroughConnector.status}`);
+
+    // 2. The typed client: drain the rest of the queue, then import two files and wait for the outcome.
+    const client = new FnoClient({ environmentUrl: c.environmentUrl, credential });
+    const sync = await syncExports({ client, activityId: exportActivity, outDir: path.join(options.outDir, "sync") });
+    log(`client: sync stored ${sync.stored} package(s), acknowledged ${sync.acknowledged}, ${sync.problems.length} problem(s)`);
+    const imports: ImportResult[] = [];
+    for (const [file, entity] of [
+      [customers, "Customers V3"],
+      [groups, "Customer groups"],
+    ] as const) {
+      const result = await importFile({ client, activityId: importActivity, file, entity, company: "USMF", wait: true, firstPollMs: 250, maxPollMs: 1000 });
+      imports.push(result);
+      const why = result.errors?.errors?.map((e) => (e as { ErrorMessage?: string }).ErrorMessage).join("; ");
+      log(`client: import ${path.basename(file)} → ${result.status}${why ? ` (${why})` : ""}`);
+    }
+
+    // 3. What landed on disk must be exactly what the environment served, each package once.
+    const expected = new Map(sim.exportMessages(exportActivity).map((m) => [packageFileName({ CorrelationId: m.correlationId }), m.sha256]));
+    const onDisk = [...(await packageDigests(gatewayDir)), ...(await packageDigests(path.join(options.outDir, "sync")))];
+    const mismatches = onDisk.filter(([name, sha]) => expected.get(name) !== sha).map(([name]) => `${name} (wrong bytes or unexpected)`);
+    const seen = new Set(onDisk.map(([name]) => name));
+    mismatches.push(...[...expected.keys()].filter((name) => !seen.has(name)).map((name) => `${name} (missing)`));
+    return {
+      environmentUrl: c.environmentUrl,
+      gateway: { exported, imported: importedThroughConnector },
+      client: { sync, imports },
+      verified: { packages: onDisk.length, mismatches },
+    };
+  } finally {
+    await sim.close();
+  }
+}
