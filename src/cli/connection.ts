@@ -1,4 +1,3 @@
-import { ClientSecretCredential } from "@azure/identity";
 import type { Command } from "commander";
 import { FnoClient, LoopbackClientSecretCredential, type RetryEvent } from "../client/index.ts";
 import { CliError, ExitCode } from "./errors.ts";
@@ -62,11 +61,16 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
  * A client for the resolved connection. Entra ID gets @azure/identity's credential; an http authority on
  * loopback (the embedded simulator) gets the loopback credential, since @azure/identity requires https.
  */
-export function createClient(connection: ResolvedConnection, onRetry?: (event: RetryEvent) => void): FnoClient {
+export async function createClient(connection: ResolvedConnection, onRetry?: (event: RetryEvent) => void): Promise<FnoClient> {
   const { authorityHost } = connection;
-  const credential =
-    authorityHost?.startsWith("http://")
-      ? new LoopbackClientSecretCredential(authorityHost, connection.tenantId, connection.clientId, connection.clientSecret)
-      : new ClientSecretCredential(connection.tenantId, connection.clientId, connection.clientSecret, authorityHost ? { authorityHost } : {});
+  // @azure/identity is loaded only when it is used: it is the slowest part of the CLI's start-up.
+  const credential = authorityHost?.startsWith("http://")
+    ? new LoopbackClientSecretCredential(authorityHost, connection.tenantId, connection.clientId, connection.clientSecret)
+    : new (await import("@azure/identity")).ClientSecretCredential(
+        connection.tenantId,
+        connection.clientId,
+        connection.clientSecret,
+        authorityHost ? { authorityHost } : {},
+      );
   return new FnoClient({ environmentUrl: connection.environmentUrl, credential, ...(onRetry ? { onRetry } : {}) });
 }

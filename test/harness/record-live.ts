@@ -19,7 +19,7 @@ export async function recordLive(env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const connection = resolveConnection({}, env);
     if (!env.FNO_EXPORT_ACTIVITY) throw new Error("missing FNO_EXPORT_ACTIVITY (the activity ID of a recurring export job)");
-    client = createClient(connection);
+    client = await createClient(connection);
     host = new URL(connection.environmentUrl).host;
   } catch (err) {
     process.stderr.write(`record: ${(err as Error).message}\n`);

@@ -15,7 +15,7 @@ export function registerSteps(program: Command): void {
       .description("Dequeue the next export message; prints it as JSON, or {\"empty\":true} (exit 0) when the queue is empty")
       .requiredOption("--activity <id>", "activity ID of the recurring export job"),
   ).action(async (flags: ConnectionFlags & { activity: string }) => {
-    const result = await createClient(resolveConnection(flags)).dequeue(flags.activity);
+    const result = await (await createClient(resolveConnection(flags))).dequeue(flags.activity);
     printJson(result.kind === "empty" ? { empty: true } : result.message);
   });
 
@@ -29,7 +29,7 @@ export function registerSteps(program: Command): void {
   ).action(async (location: string | undefined, flags: ConnectionFlags & { message?: string; out: string }) => {
     const target = location ?? (flags.message ? readMessage(flags.message).DownloadLocation : undefined);
     if (!target) throw new CliError("give a DownloadLocation or --message FILE", ExitCode.unreadable);
-    const download = await createClient(resolveConnection(flags)).download(target);
+    const download = await (await createClient(resolveConnection(flags))).download(target);
     const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
     await pipeline(body, flags.out === "-" ? process.stdout : createWriteStream(flags.out));
   });
@@ -42,7 +42,7 @@ export function registerSteps(program: Command): void {
       .requiredOption("--message <file>", "the dequeue result saved as JSON ('-' for stdin)"),
   ).action(async (flags: ConnectionFlags & { activity: string; message: string }) => {
     const message = readMessage(flags.message);
-    await createClient(resolveConnection(flags)).acknowledge(flags.activity, message);
+    await (await createClient(resolveConnection(flags))).acknowledge(flags.activity, message);
     printJson({ acknowledged: message.CorrelationId });
   });
 
@@ -52,7 +52,7 @@ export function registerSteps(program: Command): void {
       .description("Show the status of an enqueued message, and its execution errors when it failed")
       .argument("<messageId>", "the message ID returned by enqueue"),
   ).action(async (messageId: string, flags: ConnectionFlags) => {
-    const client = createClient(resolveConnection(flags));
+    const client = await createClient(resolveConnection(flags));
     printJson({ messageId, status: await client.getMessageStatus(messageId) });
   });
 
@@ -67,7 +67,7 @@ export function registerSteps(program: Command): void {
       .option("--wait", "poll the status with backoff until it is terminal"),
   ).action(async (file: string, flags: ConnectionFlags & { activity: string; entity?: string; company?: string; wait?: boolean }) => {
     const result = await importFile({
-      client: createClient(resolveConnection(flags)),
+      client: await createClient(resolveConnection(flags)),
       activityId: flags.activity,
       file,
       wait: flags.wait ?? false,

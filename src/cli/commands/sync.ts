@@ -22,7 +22,7 @@ export function registerSync(program: Command): void {
       .option("--concurrency <n>", "messages worked on at once", positiveInteger, defaultConcurrency)
       .option("--json", "print a JSON summary at the end instead of progress"),
   ).action(async (flags: SyncFlags) => {
-    const client = createClient(resolveConnection(flags));
+    const client = await createClient(resolveConnection(flags));
     const progress = syncProgress(process.stderr, flags.json ? "quiet" : process.stderr.isTTY ? "tty" : "lines");
     const summary = await syncExports({
       client,

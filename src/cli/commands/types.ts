@@ -3,7 +3,6 @@ import path from "node:path";
 import type { Command } from "commander";
 import { compileConnector } from "../../compile/index.ts";
 import { placeholderClientId } from "../../compile/config.ts";
-import { generateTypes } from "../../compile/types.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
 export function registerTypes(program: Command): void {
@@ -16,6 +15,8 @@ export function registerTypes(program: Command): void {
     .action(async (options: { source: string; out: string; check?: boolean }) => {
       // The client ID only lands in apiProperties, which types do not read: the placeholder keeps this independent of local config.
       const { connector } = compileConnector(path.resolve(options.source), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+      // openapi-typescript pulls in the TypeScript compiler: load it only for this command, not at CLI start-up.
+      const { generateTypes } = await import("../../compile/types.ts");
       const text = await generateTypes(connector.definition);
       const outFile = path.resolve(options.out);
       if (options.check) {
