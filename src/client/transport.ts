@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { BearerTokenCache, scopeFor } from "./auth.ts";
 import { FnoError, parseErrorBody } from "./errors.ts";
+import { Pacer } from "./pacer.ts";
 import { backoffDelay, defaultRetryOptions, parseRetryAfter, retryAfterDefaultMs, sleep, type RetryOptions } from "./retry.ts";
 
 /**
@@ -60,6 +61,7 @@ export class Transport {
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
   /** Throttling is per caller, not per request: after a Retry-After, no call of this client goes out before it expires. */
   #notBefore = 0;
+  readonly #pacer = new Pacer();
 
   constructor(options: TransportOptions) {
     this.origin = new URL(options.environmentUrl).origin;
@@ -79,9 +81,13 @@ export class Transport {
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const hold = this.#notBefore - this.#now();
+      const now = this.#now();
+      const gate = this.#notBefore - now;
+      const slot = this.#pacer.reserve(now);
       // Timers may fire a millisecond early; the margin keeps the call from arriving before Retry-After ends.
-      if (hold > 0) await this.#sleep(hold + timerMarginMs, signal);
+      const hold = Math.max(gate > 0 ? gate + timerMarginMs : 0, slot);
+      if (hold > 0) await this.#sleep(hold, signal);
+      const sentAt = this.#now();
       const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
@@ -114,6 +120,8 @@ export class Transport {
         continue;
       }
 
+      if (response.status === 429) this.#pacer.throttled(this.#now(), sentAt);
+      else this.#pacer.accepted(this.#now());
       if (response.status >= 200 && response.status < 300) return response;
 
       if (response.status === 401 && token !== undefined && !refreshedToken) {
