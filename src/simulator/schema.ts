@@ -7,7 +7,7 @@ import { endpointNames } from "./endpoints.ts";
  * fault and seed bodies. They mirror the TypeScript types in options.ts, faults.ts, throttle.ts and
  * import-queue.ts; ranges the types cannot say (a rate is 0..1) are stated here.
  */
-const guid = { type: "string", pattern: "^\\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\}?$" };
+const guid = { type: "string", format: "guid" };
 const endpoint = { enum: [...endpointNames] };
 const selector = {
   endpoint: { if: { type: "array" }, then: { items: endpoint, minItems: 1 }, else: { enum: ["*", ...endpointNames] } },
@@ -176,6 +176,8 @@ const options = {
 
 // allErrors off: the first problem, clearly located, is more useful than a cascade from one typo.
 const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false });
+// Activity IDs as F&O shows them: a GUID, with or without braces, any case.
+ajv.addFormat("guid", /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i);
 
 export const validateOptions = ajv.compile(options);
 export const validateFaults = ajv.compile(faults);
