@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
@@ -99,10 +99,11 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const ensureStored = async (message: DequeueMessage): Promise<boolean> => {
     const id = message.CorrelationId;
     const fileName = packageFileName(message);
-    const known = journal.records.get(id)?.stored;
-    if (known && existsSync(known.file)) {
+    // Only a verified package is ever renamed to its final name, so the name alone proves it is stored.
+    const final = path.join(outDir, fileName);
+    if (isFile(final)) {
       summary.duplicates++;
-      emit({ type: "duplicate", correlationId: id, file: known.file });
+      emit({ type: "duplicate", correlationId: id, file: final });
       return true;
     }
     if (message.IsDownLoadFileExist === false || !message.DownloadLocation) {
@@ -148,8 +149,11 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         const message = result.message;
         summary.dequeued++;
         if ((failedDownloads.get(message.CorrelationId) ?? 0) >= downloadAttempts) continue; // already reported this run
-        await journal.record({ type: "dequeued", message });
+        // Not awaited: it rides with the next flush. If it is lost in a crash the message simply comes back
+        // after its visibility timeout, and its package, if already stored, is found under its name.
+        const dequeued = journal.record({ type: "dequeued", message });
         if (await ensureStored(message)) await acknowledge(message);
+        await dequeued;
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -166,4 +170,8 @@ function retryableDownload(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"].includes(code)) return false;
   return true;
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
 }

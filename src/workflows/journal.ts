@@ -27,7 +27,9 @@ export class SyncJournal {
   readonly file: string;
   readonly records: Map<string, MessageRecord>;
   #handle: FileHandle | undefined;
-  #tail: Promise<void> = Promise.resolve();
+  /** Entries waiting for the next flush, with the callers waiting for them. */
+  #pending: { line: string; done: (err?: unknown) => void }[] = [];
+  #flushing: Promise<void> | undefined;
 
   private constructor(file: string, records: Map<string, MessageRecord>) {
     this.file = file;
@@ -60,21 +62,36 @@ export class SyncJournal {
     return journal;
   }
 
-  /** Appends an entry and waits until it is on disk. Appends are serialised in call order. */
+  /**
+   * Appends an entry; resolves once it is on disk. Entries recorded while a flush is running are written
+   * and synced together by the next one (group commit), so concurrent workers share one fsync.
+   */
   record(entry: JournalEntry): Promise<void> {
     apply(this.records, entry);
-    const write = this.#tail.then(async () => {
-      const handle = this.#handle;
-      if (!handle) throw new Error("journal is closed");
-      await handle.appendFile(JSON.stringify(entry) + "\n");
-      await handle.datasync();
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ line: JSON.stringify(entry) + "\n", done: (err) => (err ? reject(err) : resolve()) });
+      this.#flushing ??= this.#flush();
     });
-    this.#tail = write.catch(() => undefined);
-    return write;
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      try {
+        const handle = this.#handle;
+        if (!handle) throw new Error("journal is closed");
+        await handle.appendFile(batch.map((p) => p.line).join(""));
+        await handle.datasync();
+        for (const p of batch) p.done();
+      } catch (err) {
+        for (const p of batch) p.done(err);
+      }
+    }
+    this.#flushing = undefined;
   }
 
   async close(): Promise<void> {
-    await this.#tail;
+    await this.#flushing;
     await this.#handle?.close();
     this.#handle = undefined;
   }
