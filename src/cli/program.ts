@@ -1,21 +1,21 @@
 import { Command, CommanderError } from "commander";
 import { CliError, ExitCode } from "./errors.ts";
 import { SpecLoadError } from "../spec/load.ts";
-import { commands } from "./commands/index.ts";
+import { commandsFor } from "./commands/index.ts";
 
-function createProgram(): Command {
+async function createProgram(args: readonly string[]): Promise<Command> {
   const program = new Command("fno-connector")
     .description("Build, validate and run the Dynamics 365 F&O recurring integrations connector")
     .showHelpAfterError()
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const register of await commandsFor(args)) register(program);
   return program;
 }
 
 /** Runs one CLI invocation (`args` without node and script) and returns its exit code; npm scripts call this too. */
 export async function runCli(args: readonly string[]): Promise<number> {
   try {
-    await createProgram().parseAsync([...args], { from: "user" });
+    await (await createProgram(args)).parseAsync([...args], { from: "user" });
     return ExitCode.ok;
   } catch (err) {
     return exitCodeFor(err);

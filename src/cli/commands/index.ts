@@ -1,17 +1,36 @@
 import type { Command } from "commander";
-import { registerBuild } from "./build.ts";
-import { registerTypes } from "./types.ts";
-import { registerSync } from "./sync.ts";
-import { registerSteps } from "./steps.ts";
-import { registerValidate } from "./validate.ts";
-import { registerPack } from "./pack.ts";
-import { registerUnpack } from "./unpack.ts";
-import { registerDeploy } from "./deploy.ts";
-import { registerSimulate } from "./simulate.ts";
-import { registerInvoke } from "./invoke.ts";
-import { registerDemo } from "./demo.ts";
 
-/** Every command registers itself on the program; this list is the CLI's table of contents. */
+/** Every command registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBuild, registerTypes, registerSync, registerSteps, registerValidate, registerSimulate, registerPack, registerUnpack, registerDeploy, registerInvoke, registerDemo];
+const steps = async () => (await import("./steps.ts")).registerSteps;
+
+/**
+ * The CLI's table of contents: command name → its module, loaded on demand. A run loads only the module
+ * of the command it names, so `sync` or `download` do not pay for the validator, the solution packer or
+ * the simulator (start-up time and memory while streaming packages).
+ */
+export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
+  build: async () => (await import("./build.ts")).registerBuild,
+  types: async () => (await import("./types.ts")).registerTypes,
+  validate: async () => (await import("./validate.ts")).registerValidate,
+  pack: async () => (await import("./pack.ts")).registerPack,
+  unpack: async () => (await import("./unpack.ts")).registerUnpack,
+  deploy: async () => (await import("./deploy.ts")).registerDeploy,
+  invoke: async () => (await import("./invoke.ts")).registerInvoke,
+  sync: async () => (await import("./sync.ts")).registerSync,
+  dequeue: steps,
+  download: steps,
+  ack: steps,
+  status: steps,
+  enqueue: steps,
+  simulate: async () => (await import("./simulate.ts")).registerSimulate,
+  demo: async () => (await import("./demo.ts")).registerDemo,
+};
+
+/** The registrations a run needs: the named command's module, or all of them (help, unknown commands). */
+export async function commandsFor(args: readonly string[]): Promise<RegisterCommand[]> {
+  const named = args[0] !== undefined ? commandModules[args[0]] : undefined;
+  const loaders = named ? [named] : [...new Set(Object.values(commandModules))];
+  return Promise.all(loaders.map((load) => load()));
+}
