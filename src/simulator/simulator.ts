@@ -119,18 +119,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   });
   const simulator = new Simulator(server, { ...data, clock });
-  for (const activity of simulator.activities) {
-    for (const request of activity.messages ?? []) {
-      for (let i = 0; i < (request.count ?? 1); i++) await simulator.seedExport(activity.id, toExportSeed(request));
+  try {
+    for (const activity of simulator.activities) {
+      for (const request of activity.messages ?? []) {
+        for (let i = 0; i < (request.count ?? 1); i++) await simulator.seedExport(activity.id, toExportSeed(request));
+      }
     }
+  } catch (err) {
+    // Messages for an import job, say: do not leave a half-seeded server listening.
+    await simulator.close();
+    throw err;
   }
   return simulator;
 }
 
+/** A running simulator; create it with `startSimulator`, which listens first and then builds this around the server. */
 export class Simulator {
+  /** The environment URL, `http://127.0.0.1:<port>`, no trailing slash. */
   readonly url: string;
   readonly port: number;
+  /** Simulated time; `clock.advance(ms)` moves it (see clock.ts). */
   readonly clock: SimulatedClock;
+  /** The recurring jobs as configured, IDs in canonical form (lower case, no braces). */
   readonly activities: ActivityOptions[];
   readonly #server: Server;
   readonly #seed: number;

@@ -49,6 +49,11 @@ describe("scenario files", () => {
     expect(await (await call(simulator, await token(simulator), dequeuePath(exportJob))).json()).toMatchObject({ IsDownLoadFileExist: true });
   });
 
+  it("refuse messages for an import job", async () => {
+    const options = loadScenario(write("import-messages.yaml", `activities:\n  - id: ${"ab31e09f-0000-4000-8000-00000000000b"}\n    direction: import\n    messages: [{ kind: missing-file }]\n`));
+    await expect(start({ ...options, port: 0 })).rejects.toThrow("no export activity has the ID 'ab31e09f-0000-4000-8000-00000000000b'");
+  });
+
   it("read the same from JSON", () => {
     const file = write("small.json", JSON.stringify({ seed: 3, faults: { rules: [{ endpoint: "ack", kind: "status", status: 500, times: 2 }] } }));
     expect(loadScenario(file)).toEqual({ seed: 3, faults: { rules: [{ endpoint: "ack", kind: "status", status: 500, times: 2 }] } });
