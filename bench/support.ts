@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FnoClient, LoopbackClientSecretCredential } from "../src/client/index.ts";
+import type { Simulator } from "../src/simulator/index.ts";
+
+export function clientFor(sim: Simulator): FnoClient {
+  const c = sim.connection;
+  return new FnoClient({
+    environmentUrl: c.environmentUrl,
+    credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
+  });
+}
+
+export async function withTempDir<T>(prefix: string, run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  try {
+    return await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const started = performance.now();
+  const result = await run();
+  return { result, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Every benchmark prints one JSON line: its name, the figures, the ratios and whether each target was met. */
+export function report(name: string, figures: Record<string, unknown>, targets: Record<string, boolean>): boolean {
+  process.stdout.write(JSON.stringify({ bench: name, ...figures, targets }) + "\n");
+  return Object.values(targets).every(Boolean);
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
