@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { DequeueMessage } from "../client/index.ts";
@@ -39,6 +39,7 @@ export class SyncJournal {
   static async open(outDir: string): Promise<SyncJournal> {
     const dir = path.join(outDir, stateDirName);
     mkdirSync(dir, { recursive: true });
+    lockFolder(dir);
     const file = path.join(dir, "journal.jsonl");
     let text = "";
     try {
@@ -94,6 +95,40 @@ export class SyncJournal {
     await this.#flushing;
     await this.#handle?.close();
     this.#handle = undefined;
+    rmSync(path.join(path.dirname(this.file), lockName), { force: true });
+  }
+}
+
+const lockName = "lock";
+
+/**
+ * One sync per output folder: a second one would remove the first one's partial downloads. The lock holds
+ * the owner's PID; a lock whose process is gone (a crash, a kill) is taken over.
+ */
+function lockFolder(dir: string): void {
+  const lock = path.join(dir, lockName);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const owner = Number(readFileSync(lock, "utf8"));
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new Error(`${path.dirname(dir)} is in use by another sync (process ${owner}); wait for it to finish`);
+    }
+    rmSync(lock, { force: true });
+  }
+  throw new Error(`cannot lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

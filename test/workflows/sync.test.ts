@@ -194,4 +194,15 @@ describe("sync against the simulator", () => {
     expect(summary.problems).toEqual([expect.objectContaining({ stage: "unavailable", error: "The file was removed after 7 days" })]);
     expect(summary.acknowledged).toBe(2);
   });
+
+  it("refuses a folder another live sync holds, and takes over the lock of a dead one", async () => {
+    const sim = await simulator(1);
+    const out = tempDir("fno-sync-");
+    mkdirSync(path.join(out, ".fno-sync"), { recursive: true });
+    writeFileSync(path.join(out, ".fno-sync", "lock"), String(process.ppid));
+    await expect(sync(sim, out)).rejects.toThrow(`in use by another sync (process ${process.ppid})`);
+    writeFileSync(path.join(out, ".fno-sync", "lock"), "2147483646");
+    expect((await sync(sim, out)).stored).toBe(1);
+    expect(existsSync(path.join(out, ".fno-sync", "lock"))).toBe(false);
+  });
 });
