@@ -34,6 +34,7 @@ export async function throttleBench(smoke: boolean): Promise<boolean> {
         requests: environmentRequests,
         throttled: counters.throttled,
         early: counters.early,
+        inFlightAtAnnouncement: counters.inFlightAtAnnouncement,
         achievedPerSecond: round(achieved),
         achievedShare: round(achieved / ratePerSecond),
         share429: round(share429, 4),

@@ -81,13 +81,8 @@ export class Transport {
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const now = this.#now();
-      const gate = this.#notBefore - now;
-      const slot = this.#pacer.reserve(now);
-      // Timers may fire a millisecond early; the margin keeps the call from arriving before Retry-After ends.
-      const hold = Math.max(gate > 0 ? gate + timerMarginMs : 0, slot);
-      if (hold > 0) await this.#sleep(hold, signal);
-      const sentAt = this.#now();
+      const slot = this.#pacer.reserve(this.#now());
+      if (slot > 0) await this.#sleep(slot, signal);
       const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
@@ -106,6 +101,10 @@ export class Transport {
         outgoing.headers.set("authorization", `Bearer ${token}`);
       }
 
+      // Checked last, with no await between the check and the send: another call may have met a
+      // Retry-After while this one waited for its pacing slot or its token.
+      await this.#retryAfterGate(signal);
+      const sentAt = this.#now();
       let response: Response;
       try {
         response = await this.#fetch(outgoing);
@@ -143,11 +142,19 @@ export class Transport {
         if (this.#mayRetry(attempt, started, delay)) {
           await response.body?.cancel();
           if (retryAfterMs === undefined) await this.#wait(operation, attempt, delay, `HTTP ${response.status}`, signal);
-          else this.#onRetry?.({ operation, attempt, delayMs: delay, reason: `HTTP ${response.status}, Retry-After` }); // the gate above waits
+          else this.#onRetry?.({ operation, attempt, delayMs: delay, reason: `HTTP ${response.status}, Retry-After` }); // the gate waits
           continue;
         }
       }
       throw await errorFromResponse(response, operation, request.method, retryAfterMs);
+    }
+  }
+
+  /** Waits until no Retry-After this client was given is still running. */
+  async #retryAfterGate(signal: AbortSignal | undefined): Promise<void> {
+    for (let hold = this.#notBefore - this.#now(); hold > 0; hold = this.#notBefore - this.#now()) {
+      // Timers may fire a millisecond early; the margin keeps the call from arriving before Retry-After ends.
+      await this.#sleep(hold + timerMarginMs, signal);
     }
   }
 

@@ -8,8 +8,10 @@ export interface CounterSnapshot {
   responses: Record<EndpointName, Record<string, number>>;
   /** 429 answers from the throttle (token bucket). */
   throttled: number;
-  /** Requests that arrived before a Retry-After announced to the same client had expired. */
+  /** Requests that arrived before a Retry-After announced to the same client had expired, sent after it was known (see RetryAfterLedger). */
   early: number;
+  /** Requests that arrived too soon but were already in flight when the Retry-After was announced. */
+  inFlightAtAnnouncement: number;
   /** Faults injected by rules (status, reset, truncate; latency is not counted). */
   faultsInjected: number;
   tokensIssued: number;
@@ -66,6 +68,7 @@ export class Counters {
       responses: perEndpoint(() => ({})),
       throttled: 0,
       early: 0,
+      inFlightAtAnnouncement: 0,
       faultsInjected: 0,
       tokensIssued: 0,
       acks: 0,

@@ -418,13 +418,15 @@ export class Simulator {
     }
 
     const now = this.clock.now();
-    if (this.#ledger.isEarly(client, now)) this.#counters.add("early");
+    const punctuality = this.#ledger.check(client, now, exchange.req.socket);
+    if (punctuality === "early") this.#counters.add("early");
+    if (punctuality === "in-flight") this.#counters.add("inFlightAtAnnouncement");
     if (this.#throttle?.endpoints.has(endpoint)) {
       const waitMs = this.#throttle.bucket.take(now);
       if (waitMs > 0) {
         this.#counters.add("throttled");
         const { header, notBefore } = retryAfter(Math.max(1, waitMs / 1000), "seconds", now);
-        this.#ledger.announce(client, notBefore);
+        this.#ledger.announce(client, notBefore, now, exchange.req.socket);
         await exchange.json(429, fnoError("Too Many Requests", THROTTLED_TEXT), { "content-type": JSON_TYPE, "retry-after": header });
         return;
       }
@@ -446,7 +448,7 @@ export class Simulator {
     if (fault.retryAfter !== undefined) {
       const { header, notBefore } = retryAfter(fault.retryAfter, fault.retryAfterFormat ?? "seconds", now);
       headers["retry-after"] = header;
-      this.#ledger.announce(client, notBefore);
+      this.#ledger.announce(client, notBefore, now, exchange.req.socket);
     }
     const text = fault.message ?? (fault.status === 429 ? THROTTLED_TEXT : `Simulated HTTP ${fault.status} on ${exchange.endpoint}.`);
     if (exchange.endpoint === "token") {

@@ -42,16 +42,29 @@ export class TokenBucket {
  * Remembers, per client, until when the simulator asked it to wait, so requests arriving sooner can be
  * counted as "early". A client is keyed by what identifies it to the service (its client ID), not by
  * its connection: a well-behaved client holds back every request, not just the one that was refused.
+ *
+ * A request that arrives on another connection within `inFlightGraceMs` of the announcement may have
+ * left the client before the client could read it; it is counted apart as in flight, not as early. A
+ * request on the connection that carried the announcement was sent after the client read it (HTTP/1.1
+ * sends one request at a time per connection), so it is early however soon it comes.
  */
-export class RetryAfterLedger {
-  readonly #notBefore = new Map<string, number>();
+export type Punctuality = "on-time" | "early" | "in-flight";
 
-  announce(client: string, notBefore: number): void {
-    this.#notBefore.set(client, Math.max(notBefore, this.#notBefore.get(client) ?? 0));
+export const inFlightGraceMs = 100;
+
+export class RetryAfterLedger {
+  readonly #announced = new Map<string, { notBefore: number; at: number; connection: object }>();
+
+  announce(client: string, notBefore: number, now: number, connection: object): void {
+    const previous = this.#announced.get(client);
+    this.#announced.set(client, { notBefore: Math.max(notBefore, previous?.notBefore ?? 0), at: now, connection });
   }
 
-  isEarly(client: string, now: number): boolean {
-    return now < (this.#notBefore.get(client) ?? 0);
+  check(client: string, now: number, connection: object): Punctuality {
+    const announced = this.#announced.get(client);
+    if (!announced || now >= announced.notBefore) return "on-time";
+    if (connection !== announced.connection && now - announced.at < inFlightGraceMs) return "in-flight";
+    return "early";
   }
 }
 

@@ -34,18 +34,23 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
 
-function client(fetch: (r: Request) => Promise<Response>, extra: Partial<FnoClientOptions> = {}) {
+/** A client on a fake clock that moves only when the client sleeps, so every wait is visible and exact. */
+function client(fetch: (r: Request) => Promise<Response>, extra: Partial<FnoClientOptions> & { start?: number } = {}) {
   const sleeps: number[] = [];
   const credential = countingCredential();
+  const { start, ...options } = extra;
+  let clock = start ?? Date.parse("2026-11-21T09:00:00Z");
   const c = new FnoClient({
     environmentUrl: `${env}/`,
     credential,
     fetch,
     random: () => 0.5,
+    now: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
+      clock += ms;
     },
-    ...extra,
+    ...options,
   });
   return { client: c, sleeps, credential };
 }
@@ -111,7 +116,7 @@ describe("retries and tokens", () => {
       new Response("", { status: 503, headers: { "retry-after": "Sat, 21 Nov 2026 10:00:12 GMT" } }),
       new Response(null, { status: 204 }),
     ]);
-    const { client: c, sleeps } = client(server.fetch, { now: () => now });
+    const { client: c, sleeps } = client(server.fetch, { start: now });
     await c.dequeue(activity);
     expect(sleeps).toEqual([12_002]);
   });
