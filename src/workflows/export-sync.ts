@@ -17,8 +17,8 @@ export interface SyncOptions {
   onEvent?: (event: SyncEvent) => void;
 }
 
-/** Eight workers keep a 20 ms-latency environment busy without approaching F&O's concurrency limits (52 per user). */
-export const defaultConcurrency = 8;
+/** Sixteen workers keep a 20 ms-latency environment busy while staying well under the 52 concurrent requests per user that F&O allowed where its user-based limits still apply. */
+export const defaultConcurrency = 16;
 
 export type SyncEvent =
   | { type: "stored"; correlationId: string; file: string; bytes: number }
