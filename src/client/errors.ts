@@ -13,23 +13,26 @@ export interface ParsedErrorBody {
 }
 
 export function parseErrorBody(text: string): ParsedErrorBody {
-  const empty: ParsedErrorBody = { code: undefined, message: undefined, innerMessage: undefined, annotations: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ...empty, message: text.trim().slice(0, 500) || undefined };
+    return { code: undefined, message: text.trim().slice(0, 500) || undefined, innerMessage: undefined, annotations: {} };
   }
-  const error = (parsed as { error?: unknown } | null)?.error;
-  if (error === null || typeof error !== "object") return empty;
+  return readODataError(parsed) ?? { code: undefined, message: undefined, innerMessage: undefined, annotations: {} };
+}
+
+/** The OData error in a parsed JSON body, or undefined when the body is not one. Missing fields stay undefined. */
+export function readODataError(body: unknown): ParsedErrorBody | undefined {
+  const error = (body as { error?: unknown } | null)?.error;
+  if (error === null || typeof error !== "object") return undefined;
   const record = error as Record<string, unknown>;
-  const inner = record.innererror as Record<string, unknown> | undefined;
-  const annotations = Object.fromEntries(Object.entries(record).filter(([key]) => key.startsWith("@")));
+  const inner = record.innererror as Record<string, unknown> | null | undefined;
   return {
     code: nonEmptyString(record.code),
     message: nonEmptyString(record.message),
     innerMessage: nonEmptyString(inner?.message),
-    annotations,
+    annotations: Object.fromEntries(Object.entries(record).filter(([key]) => key.startsWith("@"))),
   };
 }
 

@@ -3,6 +3,7 @@
  * the body is bytes or JSON, the OData error of a failure, and the outputs of a success.
  */
 import type { ValidateFunction } from "ajv-draft-04";
+import { readODataError } from "../client/errors.ts";
 import type { HeaderMap, MessageBody } from "../policies/message.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import { GatewayError, ResponseError, type ODataErrorText } from "./errors.ts";
@@ -42,12 +43,9 @@ export async function readParsedBody(response: Response): Promise<MessageBody> {
 
 /** `error.code`, `error.message` and `error.innererror.message` of an OData error body, when it is one. */
 export function odataErrorText(body: MessageBody): ODataErrorText | undefined {
-  if (body.kind !== "json" || body.value === null || typeof body.value !== "object") return undefined;
-  const error = (body.value as { error?: unknown }).error;
-  if (error === null || typeof error !== "object") return undefined;
-  const { code, message, innererror } = error as { code?: unknown; message?: unknown; innererror?: { message?: unknown } | null };
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  return { code: text(code), message: text(message), innerMessage: text(innererror?.message) };
+  if (body.kind !== "json") return undefined;
+  const error = readODataError(body.value);
+  return error && { code: error.code, message: error.message, innerMessage: error.innerMessage };
 }
 
 /** The error for a non-2xx response: HTTP status, then whatever the OData error (or the text) says. */
