@@ -30,7 +30,7 @@ export function syncProgress(stream: NodeJS.WriteStream, mode: "tty" | "lines" |
       bytes += event.bytes;
     } else if (event.type === "duplicate") duplicates++;
     else if (event.type === "acknowledged") acked++;
-    else problems++;
+    else if (event.type === "problem") problems++;
     if (mode === "tty") {
       if (event.type === "problem") stream.write(`\r\x1b[2K${event.stage} failed for ${event.correlationId}: ${event.error}\n`);
       draw(event.type === "problem");
@@ -57,6 +57,8 @@ function describe(event: SyncEvent): string {
       return `already stored ${event.correlationId} ${event.file}`;
     case "acknowledged":
       return `acknowledged ${event.correlationId}`;
+    case "extracted":
+      return `extracted ${event.correlationId} into ${event.folder}`;
     case "problem":
       return `${event.stage} failed for ${event.correlationId}: ${event.error}`;
   }

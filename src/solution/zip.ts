@@ -1,3 +1,4 @@
+import { Transform, type Readable } from "node:stream";
 import yauzl from "yauzl";
 import yazl from "yazl";
 import { ZipReadError } from "./errors.ts";
@@ -45,21 +46,32 @@ export const defaultZipLimits: ZipLimits = {
 
 const ratioFloorBytes = 1024 * 1024;
 
+/** Where a zip comes from: bytes in memory, or a file read as it goes (packages can be gigabytes). */
+export type ZipSource = { bytes: Buffer } | { file: string };
+
 /**
- * Reads every file entry of a zip into memory, in archive order. Refuses, before anything is
- * returned: unreadable archives, entry names that are absolute or climb out (`..`), duplicate names,
- * encrypted entries, and archives beyond `limits`. Sizes are checked against the headers first and
- * against the bytes actually inflated while reading, so a lying header does not get through.
+ * Streams every file entry of a zip to `onFile`, in archive order, one at a time. Refuses unreadable
+ * archives, entry names that are absolute or climb out (`..`), duplicate names, encrypted entries, and
+ * archives beyond `limits`. Sizes are checked against the headers before an entry is opened and against
+ * the bytes actually inflated while it is read, so a lying header does not get through. `name` labels
+ * the errors (a ZipReadError naming the archive and the entry).
  */
-export function readZip(bytes: Buffer, source: string, limits: ZipLimits = defaultZipLimits): Promise<Map<string, Buffer>> {
+export function readZipEntries(
+  source: ZipSource,
+  name: string,
+  limits: ZipLimits,
+  onFile: (entryName: string, content: Readable) => Promise<void>,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = (message: string): void => reject(new ZipReadError(`${source}: ${message}`));
-    yauzl.fromBuffer(bytes, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+    const fail = (message: string): void => reject(new ZipReadError(`${name}: ${message}`));
+    const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false, autoClose: true };
+    const opened = (err: Error | null, zip: yauzl.ZipFile | undefined): void => {
       if (err || !zip) return fail(`not a readable zip file (${err?.message ?? "no archive"})`);
       if (zip.entryCount > limits.maxEntries) {
+        zip.close();
         return fail(`refused: ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
       }
-      const entries = new Map<string, Buffer>();
+      const seen = new Set<string>();
       let total = 0;
       let failed = false;
       const stop = (message: string): void => {
@@ -71,41 +83,55 @@ export function readZip(bytes: Buffer, source: string, limits: ZipLimits = defau
       // yauzl rejects absolute names and `..` segments itself; its message names the entry.
       zip.on("error", (e: Error) => stop(`refused: unsafe or corrupt entry (${e.message})`));
       zip.on("end", () => {
-        if (!failed) resolve(entries);
+        if (!failed) resolve();
       });
       zip.on("entry", (entry: yauzl.Entry) => {
-        const name = entry.fileName;
-        if (name.endsWith("/")) return zip.readEntry();
-        const problem = entryProblem(entry, entries, total, limits);
-        if (problem) return stop(`refused: entry "${name}": ${problem}`);
+        const entryName = entry.fileName;
+        if (entryName.endsWith("/")) return zip.readEntry();
+        const problem = entryProblem(entry, seen, total, limits);
+        if (problem) return stop(`refused: entry "${entryName}": ${problem}`);
+        seen.add(entryName);
         zip.openReadStream(entry, (openErr, stream) => {
-          if (openErr || !stream) return stop(`cannot read entry "${name}" (${openErr?.message ?? "no stream"})`);
-          const chunks: Buffer[] = [];
+          if (openErr || !stream) return stop(`cannot read entry "${entryName}" (${openErr?.message ?? "no stream"})`);
           let size = 0;
-          stream.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > limits.maxEntryBytes || total + size > limits.maxTotalBytes) {
-              stream.destroy();
-              stop(`refused: entry "${name}" inflates beyond the size limits`);
-              return;
-            }
-            chunks.push(chunk);
+          const counted = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              size += chunk.length;
+              if (size > limits.maxEntryBytes || total + size > limits.maxTotalBytes) {
+                done(new Error(`entry "${entryName}" inflates beyond the size limits`));
+              } else done(null, chunk);
+            },
           });
-          stream.on("error", (e: Error) => stop(`cannot read entry "${name}" (${e.message})`));
-          stream.on("end", () => {
-            if (failed) return;
-            total += size;
-            entries.set(name, Buffer.concat(chunks));
-            zip.readEntry();
-          });
+          stream.on("error", (e: Error) => counted.destroy(e));
+          onFile(entryName, stream.pipe(counted)).then(
+            () => {
+              if (failed) return;
+              total += size;
+              zip.readEntry();
+            },
+            (e: unknown) => stop(e instanceof Error && e.message.includes("inflates beyond") ? `refused: ${e.message}` : `cannot read entry "${entryName}" (${(e as Error).message})`),
+          );
         });
       });
       zip.readEntry();
-    });
+    };
+    if ("bytes" in source) yauzl.fromBuffer(source.bytes, options, opened);
+    else yauzl.open(source.file, options, opened);
   });
 }
 
-function entryProblem(entry: yauzl.Entry, seen: Map<string, Buffer>, total: number, limits: ZipLimits): string | undefined {
+/** Reads every file entry of a zip into memory, in archive order, with the checks of readZipEntries. */
+export async function readZip(bytes: Buffer, source: string, limits: ZipLimits = defaultZipLimits): Promise<Map<string, Buffer>> {
+  const entries = new Map<string, Buffer>();
+  await readZipEntries({ bytes }, source, limits, async (entryName, content) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of content) chunks.push(chunk as Buffer);
+    entries.set(entryName, Buffer.concat(chunks));
+  });
+  return entries;
+}
+
+function entryProblem(entry: yauzl.Entry, seen: ReadonlySet<string>, total: number, limits: ZipLimits): string | undefined {
   if (seen.has(entry.fileName)) return "appears twice";
   if (entry.isEncrypted()) return "is encrypted";
   if (entry.uncompressedSize > limits.maxEntryBytes) {

@@ -3,7 +3,8 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
 import { stateDirName, SyncJournal } from "./journal.ts";
-import { packageFileName, storePackage } from "./package-store.ts";
+import { extractPackage } from "./extract.ts";
+import { packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
   client: FnoClient;
@@ -11,6 +12,8 @@ export interface SyncOptions {
   outDir: string;
   /** Messages worked on at once. Each worker dequeues, downloads, stores and acknowledges in turn. */
   concurrency?: number;
+  /** Also unzip each package into `<outDir>/<CorrelationId>/` (safely: see extract.ts). */
+  extract?: boolean;
   /** Download attempts per message in one run before it is reported and left unacknowledged. */
   downloadAttempts?: number;
   signal?: AbortSignal;
@@ -24,11 +27,12 @@ export type SyncEvent =
   | { type: "stored"; correlationId: string; file: string; bytes: number }
   | { type: "duplicate"; correlationId: string; file: string }
   | { type: "acknowledged"; correlationId: string }
+  | { type: "extracted"; correlationId: string; folder: string }
   | { type: "problem"; correlationId: string; stage: SyncProblem["stage"]; error: string };
 
 export interface SyncProblem {
   correlationId: string;
-  stage: "download" | "acknowledge" | "unavailable";
+  stage: "download" | "acknowledge" | "unavailable" | "extract";
   error: string;
 }
 
@@ -131,14 +135,36 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     }
   };
 
+  /**
+   * Unzips a stored package. A package that cannot be extracted is reported but still acknowledged: it
+   * is safely on disk, and a redelivery would not make an unsafe archive safe.
+   */
+  const extract = async (message: DequeueMessage): Promise<void> => {
+    const name = packageFileName(message).replace(/\.zip$/, "");
+    try {
+      const folder = await extractPackage(path.join(outDir, packageFileName(message)), outDir, name);
+      emit({ type: "extracted", correlationId: message.CorrelationId, folder });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      problem(message.CorrelationId, "extract", err);
+    }
+  };
+
+  /** Store (unless already stored), extract when asked, then acknowledge; false when the package could not be stored. */
+  const complete = async (message: DequeueMessage): Promise<boolean> => {
+    if (!(await ensureStored(message))) return false;
+    if (options.extract) await extract(message);
+    await acknowledge(message);
+    return true;
+  };
+
   try {
     // Finish what an interrupted run left: messages dequeued but not acknowledged.
     for (const [id, record] of journal.records) {
       if (record.acked || !record.message) continue;
       signal?.throwIfAborted();
       summary.recovered++;
-      if (await ensureStored(record.message)) await acknowledge(record.message);
-      else failedDownloads.set(id, downloadAttempts);
+      if (!(await complete(record.message))) failedDownloads.set(id, downloadAttempts);
     }
 
     const worker = async () => {
@@ -152,7 +178,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         // Not awaited: it rides with the next flush. If it is lost in a crash the message simply comes back
         // after its visibility timeout, and its package, if already stored, is found under its name.
         const dequeued = journal.record({ type: "dequeued", message });
-        if (await ensureStored(message)) await acknowledge(message);
+        await complete(message);
         await dequeued;
       }
     };
@@ -164,8 +190,9 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   return summary;
 }
 
-/** Network failures, truncation and server-side 5xx are worth another try; a 4xx or a local write error is not. */
+/** Network failures, truncation and server-side 5xx are worth another try; a 4xx, a corrupt package or a local write error is not. */
 function retryableDownload(err: unknown): boolean {
+  if (err instanceof UnreadablePackageError) return false;
   if (err instanceof FnoError) return err.status === undefined || err.status >= 500 || err.status === 429;
   const code = (err as NodeJS.ErrnoException).code;
   if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"].includes(code)) return false;

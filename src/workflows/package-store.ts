@@ -67,18 +67,26 @@ async function flush(file: string): Promise<void> {
   }
 }
 
+/** The package arrived whole (its length matched) but is not a zip we can read: downloading it again will not help. */
+export class UnreadablePackageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnreadablePackageError";
+  }
+}
+
 /** Reads the zip's central directory entry by entry: a truncated or non-zip file fails here. */
 export function checkZip(file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
-      if (err || !zip) return reject(new Error(`not a readable zip: ${err?.message ?? "no archive"}`));
+      if (err || !zip) return reject(new UnreadablePackageError(`not a readable zip: ${err?.message ?? "no archive"}`));
       let entries = 0;
       zip.on("entry", () => {
         entries++;
         zip.readEntry();
       });
       zip.on("end", () => resolve(entries));
-      zip.on("error", (e: Error) => reject(new Error(`not a readable zip: ${e.message}`)));
+      zip.on("error", (e: Error) => reject(new UnreadablePackageError(`not a readable zip: ${e.message}`)));
       zip.readEntry();
     });
   });

@@ -9,6 +9,7 @@ interface SyncFlags extends ConnectionFlags {
   activity: string;
   out: string;
   concurrency: number;
+  extract?: boolean;
   json?: boolean;
 }
 
@@ -20,6 +21,7 @@ export function registerSync(program: Command): void {
       .requiredOption("--activity <id>", "activity ID of the recurring export job")
       .requiredOption("--out <dir>", "folder for the packages (a journal in <dir>/.fno-sync makes reruns safe)")
       .option("--concurrency <n>", "messages worked on at once", positiveInteger, defaultConcurrency)
+      .option("--extract", "also unzip each package into <dir>/<CorrelationId>/ (unsafe archives are refused)")
       .option("--json", "print a JSON summary at the end instead of progress"),
   ).action(async (flags: SyncFlags) => {
     const client = await createClient(resolveConnection(flags));
@@ -29,6 +31,7 @@ export function registerSync(program: Command): void {
       activityId: flags.activity,
       outDir: flags.out,
       concurrency: flags.concurrency,
+      extract: flags.extract ?? false,
       onEvent: progress.onEvent,
     });
     progress.done();
