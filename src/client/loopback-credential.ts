@@ -33,7 +33,10 @@ export class LoopbackClientSecretCredential implements TokenCredential {
     });
     const text = await response.text();
     if (!response.ok) {
-      throw new Error(`token request to ${this.#tokenUrl.href} failed: HTTP ${response.status}: ${text.slice(0, 300)}`);
+      // statusCode, as @azure/identity's AuthenticationError has it, tells callers a 4xx (bad credentials) from a 5xx.
+      throw Object.assign(new Error(`token request to ${this.#tokenUrl.href} failed: HTTP ${response.status}: ${text.slice(0, 300)}`), {
+        statusCode: response.status,
+      });
     }
     const body = JSON.parse(text) as { access_token?: string; expires_in?: number | string };
     if (typeof body.access_token !== "string") throw new Error(`token response from ${this.#tokenUrl.href} has no access_token`);

@@ -78,32 +78,38 @@ export class Transport {
   async send(request: Request, options: SendOptions): Promise<Response> {
     const { operation, signal } = options;
     const started = this.#now();
-    let refreshedToken = false;
+    // After a 401: the refused token, and the error to report if the credential hands back the same one.
+    let refusedToken: { token: string; error: FnoError } | undefined;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const slot = this.#pacer.reserve(this.#now());
-      if (slot > 0) await this.#sleep(slot, signal);
       const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
         try {
           token = await this.#tokens.token(signal);
         } catch (err) {
-          // No request was sent yet, so any call may wait and try again.
+          // No request was sent yet, so any call may wait and try again, unless Entra said the credentials are wrong.
           if (signal?.aborted) throw signal.reason;
           const delay = backoffDelay(attempt, this.#retry, this.#random);
-          if (!this.#mayRetry(attempt, started, delay)) {
+          if (credentialsRejected(err) || !this.#mayRetry(attempt, started, delay)) {
             throw new FnoError({ operation, method: request.method, url: request.url, stage: "token", cause: err });
           }
           await this.#wait(operation, attempt, delay, "token request failed", signal);
           continue;
         }
+        // A credential with a cache of its own (MSAL's) may return the token F&O just refused: the 401 stands.
+        if (refusedToken && token === refusedToken.token) throw refusedToken.error;
         outgoing.headers.set("authorization", `Bearer ${token}`);
       }
 
-      // Checked last, with no await between the check and the send: another call may have met a
-      // Retry-After while this one waited for its pacing slot or its token.
+      // Pacing slots are taken after any Retry-After wait, so the calls held by it resume spread out.
       await this.#retryAfterGate(signal);
+      const slot = this.#pacer.reserve(this.#now());
+      if (slot > 0) await this.#sleep(slot, signal);
+      // Checked again synchronously right before sending: another call may have met a Retry-After meanwhile.
+      for (let hold = this.#notBefore - this.#now(); hold > 0; hold = this.#notBefore - this.#now()) {
+        await this.#sleep(hold + timerMarginMs, signal);
+      }
       const sentAt = this.#now();
       let response: Response;
       try {
@@ -123,11 +129,10 @@ export class Transport {
       else this.#pacer.accepted(this.#now());
       if (response.status >= 200 && response.status < 300) return response;
 
-      if (response.status === 401 && token !== undefined && !refreshedToken) {
+      if (response.status === 401 && token !== undefined && !refusedToken) {
         // The token may have been revoked or expired early: one fresh token, then the 401 stands.
-        refreshedToken = true;
+        refusedToken = { token, error: await errorFromResponse(response, operation, request.method) };
         this.#tokens.invalidate(token);
-        await response.body?.cancel();
         attempt--;
         continue;
       }
@@ -190,6 +195,12 @@ export async function errorFromResponse(response: Response, operation: string, m
 function errorCode(err: unknown): string | undefined {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   return typeof cause?.code === "string" ? cause.code : undefined;
+}
+
+/** Entra (or the simulator) answered the token request with a 4xx: wrong tenant, client ID or secret. */
+function credentialsRejected(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 429;
 }
 
 function notConnected(err: unknown): boolean {

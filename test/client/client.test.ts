@@ -132,6 +132,29 @@ describe("retries and tokens", () => {
     expect(credential.calls).toHaveLength(3);
   });
 
+  it("lets the 401 stand when the credential hands back the refused token (a credential with its own cache)", async () => {
+    const server = scripted([json({}, 401)]);
+    const sameToken: TokenCredential = { getToken: async () => ({ token: "cached", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const c = new FnoClient({ environmentUrl: env, credential: sameToken, fetch: server.fetch });
+    const error = (await c.dequeue(activity).catch((e: unknown) => e)) as FnoError;
+    expect(error.status).toBe(401);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("does not retry a token request that Entra refused with a 4xx", async () => {
+    let calls = 0;
+    const refusing: TokenCredential = {
+      getToken: async () => {
+        calls++;
+        throw Object.assign(new Error("AADSTS7000215: Invalid client secret provided."), { statusCode: 401 });
+      },
+    };
+    const c = new FnoClient({ environmentUrl: env, credential: refusing, fetch: scripted([]).fetch, sleep: async () => undefined });
+    const error = (await c.dequeue(activity).catch((e: unknown) => e)) as FnoError;
+    expect(error.message).toMatch(/could not get a token: AADSTS7000215/);
+    expect(calls).toBe(1);
+  });
+
   it("stops after maxAttempts", async () => {
     const server = scripted([new Response("", { status: 503 }), new Response("", { status: 503 }), new Response("", { status: 503 })]);
     const { client: c } = client(server.fetch, { retry: { maxAttempts: 3 } });

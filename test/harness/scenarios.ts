@@ -1,3 +1,8 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../support/shared.ts";
+
 /**
  * The recorded-response scenarios, written once against `Operations` so the same steps run through the
  * typed client and through the compiled connector (gateway), and later against the simulator.
@@ -55,9 +60,9 @@ export const scenarios: Scenario[] = [
   {
     name: "package downloaded",
     recording: "download-package",
-    // The sha256 and the zip's readability are checked by the harness; the output here is the byte count.
-    run: async (ops) => (await ops.download(message.DownloadLocation)).length,
-    expected: 633,
+    // Exactly the recorded bytes must come out: the SHA-256 of the download against that of the recording.
+    run: async (ops) => sha256(await ops.download(message.DownloadLocation)),
+    expected: sha256(recordedPackage()),
   },
   { name: "acknowledged", recording: "acknowledge", run: async (ops) => ops.acknowledge(activityId, message), expected: undefined },
   {
@@ -115,3 +120,14 @@ export const scenarios: Scenario[] = [
     failure: { status: 500, text: "Activity 00000000-0000-0000-0000-000000000000 was not found." },
   },
 ];
+
+/** The zip bytes the download recording serves. */
+export function recordedPackage(): Buffer {
+  const file = path.join(repoRoot, "test", "recordings", "download-package.json");
+  const [definition] = JSON.parse(readFileSync(file, "utf8")) as [{ response: string }];
+  return Buffer.from(definition.response, "hex");
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
