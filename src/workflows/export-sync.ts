@@ -4,7 +4,7 @@ import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
 import { stateDirName, SyncJournal } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
-import { packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
+import { flushFolder, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
   client: FnoClient;
@@ -57,7 +57,13 @@ export interface SyncSummary {
  * the message, and the journal lets a rerun after a crash finish without writing anything twice.
  */
 export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
-  const { client, activityId, outDir, signal } = options;
+  const { client, activityId, outDir } = options;
+  // One failing worker stops the others before the journal closes: nothing may write into the folder after that.
+  const run = new AbortController();
+  const onOuterAbort = () => run.abort(options.signal?.reason);
+  if (options.signal?.aborted) onOuterAbort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const signal = run.signal;
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency);
   const downloadAttempts = Math.max(1, options.downloadAttempts ?? 3);
   const emit = options.onEvent ?? (() => undefined);
@@ -85,11 +91,17 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     emit({ type: "problem", correlationId, stage, error });
   };
 
-  const acknowledge = async (message: DequeueMessage): Promise<boolean> => {
+  const acknowledge = async (message: DequeueMessage, recovering: boolean): Promise<boolean> => {
     try {
-      await client.acknowledge(activityId, message, signal ? { signal } : {});
+      await client.acknowledge(activityId, message, { signal });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal.aborted) throw err;
+      if (recovering && err instanceof FnoError && err.status !== undefined && err.status >= 400 && err.status < 500) {
+        // The journal's pop receipt is stale (the message was dequeued again since): it comes back by itself
+        // and is acknowledged then as already stored. Settled here, so later runs stop retrying it.
+        await journal.record({ type: "released", correlationId: message.CorrelationId });
+        return false;
+      }
       problem(message.CorrelationId, "acknowledge", err);
       return false;
     }
@@ -106,6 +118,8 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     // Only a verified package is ever renamed to its final name, so the name alone proves it is stored.
     const final = path.join(outDir, fileName);
     if (isFile(final)) {
+      // An earlier run may have crashed between the rename and the folder flush: flush before acknowledging.
+      await flushFolder(outDir);
       summary.duplicates++;
       emit({ type: "duplicate", correlationId: id, file: final });
       return true;
@@ -116,7 +130,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     }
     for (;;) {
       try {
-        const download = await client.download(message, signal ? { signal } : {});
+        const download = await client.download(message, { signal });
         const stored = await storePackage(download, outDir, fileName, signal);
         await journal.record({ type: "stored", correlationId: id, ...stored });
         summary.stored++;
@@ -124,7 +138,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         emit({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes });
         return true;
       } catch (err) {
-        if (signal?.aborted) throw err;
+        if (signal.aborted) throw err;
         const failures = (failedDownloads.get(id) ?? 0) + 1;
         failedDownloads.set(id, failures);
         if (failures >= downloadAttempts || !retryableDownload(err)) {
@@ -145,32 +159,32 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       const folder = await extractPackage(path.join(outDir, packageFileName(message)), outDir, name);
       emit({ type: "extracted", correlationId: message.CorrelationId, folder });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal.aborted) throw err;
       problem(message.CorrelationId, "extract", err);
     }
   };
 
   /** Store (unless already stored), extract when asked, then acknowledge; false when the package could not be stored. */
-  const complete = async (message: DequeueMessage): Promise<boolean> => {
+  const complete = async (message: DequeueMessage, recovering = false): Promise<boolean> => {
     if (!(await ensureStored(message))) return false;
     if (options.extract) await extract(message);
-    await acknowledge(message);
+    await acknowledge(message, recovering);
     return true;
   };
 
   try {
     // Finish what an interrupted run left: messages dequeued but not acknowledged.
     for (const [id, record] of journal.records) {
-      if (record.acked || !record.message) continue;
-      signal?.throwIfAborted();
+      if (record.acked || record.released || !record.message) continue;
+      signal.throwIfAborted();
       summary.recovered++;
-      if (!(await complete(record.message))) failedDownloads.set(id, downloadAttempts);
+      if (!(await complete(record.message, true))) failedDownloads.set(id, downloadAttempts);
     }
 
     const worker = async () => {
       for (;;) {
-        signal?.throwIfAborted();
-        const result = await client.dequeue(activityId, signal ? { signal } : {});
+        signal.throwIfAborted();
+        const result = await client.dequeue(activityId, { signal });
         if (result.kind === "empty") return;
         const message = result.message;
         summary.dequeued++;
@@ -182,8 +196,17 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         await dequeued;
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    const workers = Array.from({ length: concurrency }, () =>
+      worker().catch((err: unknown) => {
+        run.abort(err);
+        throw err;
+      }),
+    );
+    const outcomes = await Promise.allSettled(workers);
+    // The first failure aborted the run, so the abort reason is the cause; the other workers only stopped.
+    if (outcomes.some((o) => o.status === "rejected")) throw signal.reason;
   } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
     await journal.close();
     summary.seconds = (performance.now() - started) / 1000;
   }

@@ -7,13 +7,16 @@ import type { DequeueMessage } from "../client/index.ts";
 export type JournalEntry =
   | { type: "dequeued"; message: DequeueMessage }
   | { type: "stored"; correlationId: string; file: string; bytes: number; sha256: string }
-  | { type: "acked"; correlationId: string };
+  | { type: "acked"; correlationId: string }
+  /** The recorded pop receipt no longer works; the message will be dequeued again. */
+  | { type: "released"; correlationId: string };
 
 /** What the journal knows about one message, folded from its entries. */
 export interface MessageRecord {
   message: DequeueMessage | undefined;
   stored: { file: string; bytes: number; sha256: string } | undefined;
   acked: boolean;
+  released: boolean;
 }
 
 export const stateDirName = ".fno-sync";
@@ -60,6 +63,8 @@ export class SyncJournal {
     }
     const journal = new SyncJournal(file, records);
     journal.#handle = await open(file, "a");
+    // A crash mid-append leaves a torn last line; start the next entry on a line of its own.
+    if (text !== "" && !text.endsWith("\n")) await journal.#handle.appendFile("\n");
     return journal;
   }
 
@@ -68,6 +73,7 @@ export class SyncJournal {
    * and synced together by the next one (group commit), so concurrent workers share one fsync.
    */
   record(entry: JournalEntry): Promise<void> {
+    if (!this.#handle) return Promise.reject(new Error(`journal ${this.file} is closed`));
     apply(this.records, entry);
     return new Promise((resolve, reject) => {
       this.#pending.push({ line: JSON.stringify(entry) + "\n", done: (err) => (err ? reject(err) : resolve()) });
@@ -134,9 +140,11 @@ function isAlive(pid: number): boolean {
 
 function apply(records: Map<string, MessageRecord>, entry: JournalEntry): void {
   const id = entry.type === "dequeued" ? entry.message.CorrelationId : entry.correlationId;
-  const record = records.get(id) ?? { message: undefined, stored: undefined, acked: false };
+  const record = records.get(id) ?? { message: undefined, stored: undefined, acked: false, released: false };
   if (entry.type === "dequeued") record.message = entry.message;
   if (entry.type === "stored") record.stored = { file: entry.file, bytes: entry.bytes, sha256: entry.sha256 };
   if (entry.type === "acked") record.acked = true;
+  // A later dequeue of the same message brings a new pop receipt to work with.
+  record.released = entry.type === "released" ? true : entry.type === "dequeued" ? false : record.released;
   records.set(id, record);
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, readdirSync } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -29,7 +29,8 @@ export function packageFileName(message: Pick<DequeueMessage, "CorrelationId">):
 export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoredPackage> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
   await mkdir(tmpDir, { recursive: true });
-  const tmp = path.join(tmpDir, `${fileName}.${process.pid}.part`);
+  // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
+  const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
   const hash = createHash("sha256");
   let bytes = 0;
@@ -43,14 +44,14 @@ export async function storePackage(download: PackageDownload, outDir: string, fi
     });
     // Readable.fromWeb's types come from node:stream/web; the body is the fetch API's ReadableStream.
     const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
-    await pipeline(body, count, createWriteStream(tmp), signal ? { signal } : {});
+    // `flush` syncs the file to disk before the stream reports it closed.
+    await pipeline(body, count, createWriteStream(tmp, { flush: true }), signal ? { signal } : {});
     if (download.contentLength !== undefined && bytes !== download.contentLength) {
       throw new Error(`package is truncated: received ${bytes} of ${download.contentLength} bytes`);
     }
-    await flush(tmp);
     await checkZip(tmp);
     await rename(tmp, final);
-    await flush(outDir);
+    await flushFolder(outDir);
     return { file: final, bytes, sha256: hash.digest("hex") };
   } catch (err) {
     await rm(tmp, { force: true });
@@ -58,8 +59,13 @@ export async function storePackage(download: PackageDownload, outDir: string, fi
   }
 }
 
-async function flush(file: string): Promise<void> {
-  const handle = await open(file, "r");
+/**
+ * Makes a rename in `dir` durable. POSIX needs the folder itself synced; Windows cannot open a folder
+ * for that and makes renames durable with the file, so there it is a no-op.
+ */
+export async function flushFolder(dir: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const handle = await open(dir, "r");
   try {
     await handle.sync();
   } finally {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
@@ -27,7 +27,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     seed: 11,
     activities: [
-      { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 2048, count: 600 }] },
+      { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 2048, count: 900 }] },
       { id: defaultIds.importActivityId, direction: "import" },
     ],
     // Enough messages and latency that the queue outlasts the twenty killed runs, so every kill lands mid-work.
@@ -90,6 +90,13 @@ describe("sync killed with SIGKILL at seeded random points, then rerun", () => {
     await assertAckedAreDurable(outDir);
     expect(await packageDigests(outDir)).toEqual(expectedPackages(sim, activity));
     expect(sim.exportMessages(activity).every((m) => m.ackedAt !== null)).toBe(true);
+    // Each package was stored once: a second "stored" entry would mean a rerun wrote it again.
+    const stored = readFileSync(path.join(outDir, ".fno-sync", "journal.jsonl"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"type":"stored"'))
+      .map((line) => (JSON.parse(line) as { correlationId: string }).correlationId);
+    expect(stored.length).toBe(new Set(stored).size);
+    expect(new Set(stored).size).toBe(sim.exportMessages(activity).length);
     // Only packages and the journal folder: no partial files under final names.
     expect(readdirSync(outDir).filter((name) => !name.endsWith(".zip")).sort()).toEqual([".fno-sync"]);
   }, 240_000);

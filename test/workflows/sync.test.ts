@@ -207,4 +207,39 @@ describe("sync against the simulator", () => {
     expect((await sync(sim, out)).stored).toBe(1);
     expect(existsSync(path.join(out, ".fno-sync", "lock"))).toBe(false);
   });
+
+  it("one failing worker stops the others: nothing is written after the run returns", async () => {
+    const sim = await simulator(60);
+    withFaults(sim, {
+      rules: [
+        { kind: "latency", endpoint: ["download", "ack"], ms: 10 },
+        { kind: "status", endpoint: "dequeue", status: 500, after: 10, times: 1 },
+      ],
+    });
+    const out = tempDir("fno-sync-");
+    await expect(sync(sim, out, 6)).rejects.toThrow(/Dequeue failed: HTTP 500/);
+    const settled = (await packagesOnDisk(out)).size;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await packagesOnDisk(out)).size).toBe(settled);
+    expect(existsSync(path.join(out, ".fno-sync", "lock"))).toBe(false);
+  });
+
+  it("a stale pop receipt in the journal is settled once, not reported on every rerun", async () => {
+    const sim = await simulator(1);
+    const out = tempDir("fno-sync-");
+    // A run that stored the package and died before acknowledging it.
+    withFaults(sim, { rules: [{ kind: "status", endpoint: "ack", status: 500 }] });
+    expect((await sync(sim, out)).problems.map((p) => p.stage)).toEqual(["acknowledge"]);
+    // Meanwhile the message was dequeued again elsewhere: the journal's pop receipt is stale.
+    withFaults(sim, {});
+    sim.clock.advance(31 * 60_000);
+    await simulatorClient(sim).dequeue(activity);
+    const rerun = await sync(sim, out);
+    expect(rerun.problems).toEqual([]);
+    expect(sim.counters().staleAcks).toBe(1);
+    // Once it is offered again it is acknowledged as already stored.
+    sim.clock.advance(31 * 60_000);
+    const later = await sync(sim, out);
+    expect(later).toMatchObject({ duplicates: 1, acknowledged: 1, problems: [] });
+  });
 });
