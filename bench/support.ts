@@ -1,15 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FnoClient, LoopbackClientSecretCredential } from "../src/client/index.ts";
+import type { FnoClient } from "../src/client/index.ts";
+import { simulatorClient } from "../src/workflows/simulated-run.ts";
 import type { Simulator } from "../src/simulator/index.ts";
 
 export function clientFor(sim: Simulator): FnoClient {
-  const c = sim.connection;
-  return new FnoClient({
-    environmentUrl: c.environmentUrl,
-    credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
-  });
+  return simulatorClient(sim.connection);
 }
 
 export async function withTempDir<T>(prefix: string, run: (dir: string) => Promise<T>): Promise<T> {

@@ -31,6 +31,9 @@ function exitCodeFor(err: unknown): number {
     process.stderr.write(`fno-connector: ${err.message}\n`);
     return err instanceof CliError ? err.exitCode : ExitCode.unreadable;
   }
-  process.stderr.write(`fno-connector: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // Anything else is reported by its message (an FnoError's carries the HTTP status, F&O's text and a hint);
+  // FNO_DEBUG=1 adds the stack for bug reports.
+  const text = err instanceof Error ? (process.env.FNO_DEBUG === "1" ? (err.stack ?? err.message) : err.message) : String(err);
+  process.stderr.write(`fno-connector: ${text}\n`);
   return ExitCode.failed;
 }

@@ -82,7 +82,7 @@ export interface FnoErrorDetails {
   /** Milliseconds the server asked to wait (Retry-After), when it did. */
   retryAfterMs?: number;
   /** "token" when the failure was getting a token, before anything was sent to F&O. */
-  stage?: "token" | "request";
+  stage?: "token";
   cause?: unknown;
 }
 

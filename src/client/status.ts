@@ -28,20 +28,5 @@ export function messageStatusPhase(status: string): StatusPhase {
   return messagePhases[status.toLowerCase()] ?? "unknown";
 }
 
-const executionPhases: Record<string, StatusPhase> = {
-  notrun: "pending",
-  executing: "pending",
-  succeeded: "succeeded",
-  partiallysucceeded: "failed",
-  failed: "failed",
-  canceled: "failed",
-  unknown: "unknown",
-};
-
-/** Where a GetExecutionSummaryStatus value stands. */
-export function executionStatusPhase(status: string): StatusPhase {
-  return executionPhases[status.toLowerCase()] ?? "unknown";
-}
-
 /** The value F&O returns for an execution ID before the batch job has picked the message up. */
 export const emptyGuid = "00000000-0000-0000-0000-000000000000";

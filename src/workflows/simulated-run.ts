@@ -1,9 +1,9 @@
 import { writeFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { FnoClient, LoopbackClientSecretCredential, type DequeueMessage } from "../client/index.ts";
+import { FnoClient, LoopbackClientSecretCredential, type DequeueMessage, type RetryOptions } from "../client/index.ts";
 import { scopeFor } from "../client/auth.ts";
 import { invoke, type ConnectorPackage } from "../gateway/index.ts";
-import { defaultIds, startSimulator } from "../simulator/index.ts";
+import { defaultIds, startSimulator, type SimulatorConnection } from "../simulator/index.ts";
 import { syncExports, type SyncSummary } from "./export-sync.ts";
 import { importFile, type ImportResult } from "./import.ts";
 import { packageDigests, packageFileName, storePackage } from "./package-store.ts";
@@ -25,6 +25,12 @@ export interface SimulatedRunSummary {
   gateway: { exported: string[]; imported: { messageId: string; status: string } };
   client: { sync: SyncSummary; imports: ImportResult[] };
   verified: { packages: number; mismatches: string[] };
+}
+
+/** A typed client for a simulator's environment, signed in through its token endpoint. */
+export function simulatorClient(connection: SimulatorConnection, retry?: Partial<RetryOptions>): FnoClient {
+  const credential = new LoopbackClientSecretCredential(connection.authorityHost, connection.tenantId, connection.clientId, connection.clientSecret);
+  return new FnoClient({ environmentUrl: connection.environmentUrl, credential, ...(retry ? { retry } : {}) });
 }
 
 /**
@@ -102,7 +108,7 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
     log(`connector: Enqueue → ${messageId}, GetMessageStatus → ${importedThroughConnector.status}`);
 
     // 2. The typed client: drain the rest of the queue, then import two files and wait for the outcome.
-    const client = new FnoClient({ environmentUrl: c.environmentUrl, credential });
+    const client = simulatorClient(c);
     const sync = await syncExports({ client, activityId: exportActivity, outDir: path.join(options.outDir, "sync") });
     log(`client: sync stored ${sync.stored} package(s), acknowledged ${sync.acknowledged}, ${sync.problems.length} problem(s)`);
     const imports: ImportResult[] = [];

@@ -1,17 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FnoClient, LoopbackClientSecretCredential, type RetryOptions } from "../../src/client/index.ts";
+import type { FnoClient, RetryOptions } from "../../src/client/index.ts";
+import { simulatorClient as clientForSimulator } from "../../src/workflows/simulated-run.ts";
 import type { Simulator } from "../../src/simulator/index.ts";
 
 /** A client for a running simulator, with short backoff so fault tests stay quick (Retry-After is still honoured in full). */
 export function simulatorClient(sim: Simulator, retry: Partial<RetryOptions> = {}): FnoClient {
-  const c = sim.connection;
-  return new FnoClient({
-    environmentUrl: c.environmentUrl,
-    credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
-    retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8, ...retry },
-  });
+  return clientForSimulator(sim.connection, { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8, ...retry });
 }
 
 export function tempDir(prefix: string): string {

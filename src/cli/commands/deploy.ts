@@ -80,6 +80,6 @@ function deployTarget(options: DeployOptions): DeployTarget {
 
 function requireBuilt(file: string): void {
   if (!existsSync(file)) {
-    throw new CliError(`${file} does not exist: run \`npm run build\` (and \`fno-connector pack --sample-flow\` for the sample flow) first`, ExitCode.failed);
+    throw new CliError(`${file} does not exist: run \`npm run build\` first (it writes both solutions)`, ExitCode.failed);
   }
 }

@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import type { DequeueMessage } from "../../client/index.ts";
+import { emptyGuid, messageStatusPhase, type DequeueMessage } from "../../client/index.ts";
 import { importFile } from "../../workflows/import.ts";
 import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
@@ -53,7 +53,16 @@ export function registerSteps(program: Command): void {
       .argument("<messageId>", "the message ID returned by enqueue"),
   ).action(async (messageId: string, flags: ConnectionFlags) => {
     const client = await createClient(resolveConnection(flags));
-    printJson({ messageId, status: await client.getMessageStatus(messageId) });
+    const status = await client.getMessageStatus(messageId);
+    if (messageStatusPhase(status) !== "failed") return printJson({ messageId, status });
+    const executionId = await client.getExecutionIdByMessageId(messageId);
+    const known = executionId !== "" && executionId !== emptyGuid;
+    printJson({
+      messageId,
+      status,
+      executionId,
+      ...(known ? { executionStatus: await client.getExecutionSummaryStatus(executionId), errors: (await client.getExecutionErrors(executionId)).errors } : {}),
+    });
   });
 
   addConnectionOptions(

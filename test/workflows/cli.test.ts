@@ -1,0 +1,88 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
+import { runAgainstSimulator } from "../../src/workflows/simulated-run.ts";
+import { compileConnector } from "../../src/compile/index.ts";
+import { placeholderClientId } from "../../src/compile/config.ts";
+import { repoRoot } from "../support/shared.ts";
+import { tempDir } from "./support.ts";
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({
+    seed: 8,
+    activities: [
+      { id: defaultIds.exportActivityId, direction: "export", messages: [{ kind: "package", dataBytes: 500, count: 2 }, { kind: "missing-file", message: "Blob was deleted" }] },
+      { id: defaultIds.importActivityId, direction: "import" },
+    ],
+    import: {
+      pickupAfterSeconds: 0,
+      processingSeconds: 0,
+      outcomes: [{ entity: "Customer groups", status: "ProcessedWithErrors", errors: [{ RecordId: "7", Field: "CUSTGROUPID", ErrorMessage: "Group 30 exists." }] }],
+    },
+  });
+});
+afterAll(() => sim?.close());
+
+/** Runs the real CLI (`bin/fno-connector.js`) against the simulator. */
+function cli(args: string[], connection = sim.connection): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, "bin", "fno-connector.js"), ...args, "--url", connection.environmentUrl, "--tenant", connection.tenantId, "--client-id", connection.clientId, "--authority-host", connection.authorityHost],
+    { env: { ...process.env, AZURE_CLIENT_SECRET: connection.clientSecret }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+describe("the workflow commands, as a user runs them", () => {
+  it("sync stores what it can and exits 1, naming the message it had to leave", async () => {
+    const out = tempDir("fno-cli-");
+    const result = await cli(["sync", "--activity", defaultIds.exportActivityId, "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^2 stored, 0 already stored, 2 acknowledged, 1 problem\(s\)/);
+    expect(result.stderr).toContain("unavailable failed for");
+    expect(result.stderr).toContain("Blob was deleted");
+    expect(result.stderr).toContain("1 message(s) were not completed and stay in the queue");
+  });
+
+  it("enqueue --wait follows a failing import and prints why it failed; status shows the same", async () => {
+    const file = path.join(tempDir("fno-cli-"), "groups.csv");
+    writeFileSync(file, "CUSTGROUPID,DESCRIPTION\r\n30,Intercompany\r\n");
+    const result = await cli(["enqueue", file, "--activity", defaultIds.importActivityId, "--entity", "Customer groups", "--company", "USMF", "--wait"]);
+    expect(result.code).toBe(1);
+    const printed = JSON.parse(result.stdout) as { messageId: string; status: string; errors: { errors: unknown[] } };
+    expect(printed.status).toBe("ProcessedWithErrors");
+    expect(printed.errors.errors).toEqual([{ RecordId: "7", Field: "CUSTGROUPID", ErrorMessage: "Group 30 exists." }]);
+    expect(result.stderr).toContain(`import ${printed.messageId} ended as ProcessedWithErrors`);
+
+    const status = await cli(["status", printed.messageId]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "ProcessedWithErrors", errors: [{ ErrorMessage: "Group 30 exists." }] });
+  });
+
+  it("a wrong environment URL is one clear line with a hint, no stack trace", async () => {
+    // The token endpoint refuses a token for an environment it does not know, as Entra does for a typo.
+    const wrong = { ...sim.connection, environmentUrl: "http://127.0.0.1:9" };
+    const result = await cli(["dequeue", "--activity", defaultIds.exportActivityId], wrong);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^fno-connector: Dequeue failed: could not get a token: .*HTTP 400.*\. Check the tenant, client ID and secret/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("npm start's run against the simulator", () => {
+  it("moves every package through the connector and the client and verifies each one", async () => {
+    const { connector } = compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+    const summary = await runAgainstSimulator({ connector, outDir: tempDir("fno-run-"), exportMessages: 8, throughConnector: 3 });
+    expect(summary.gateway.exported).toHaveLength(3);
+    expect(summary.client.sync.stored).toBe(5);
+    expect(summary.verified).toEqual({ packages: 8, mismatches: [] });
+    expect(summary.client.imports.map((r) => r.status)).toEqual(["Processed", "ProcessedWithErrors"]);
+  });
+});
