@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
@@ -64,6 +65,20 @@ describe("the workflow commands, as a user runs them", () => {
     const status = await cli(["status", printed.messageId]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: "ProcessedWithErrors", errors: [{ ErrorMessage: "Group 30 exists." }] });
+  });
+
+  it("download writes the package whole or not at all", async () => {
+    const [first] = sim.exportMessages(defaultIds.exportActivityId);
+    const out = path.join(tempDir("fno-cli-"), "package.zip");
+    sim.setFaults({ rules: [{ kind: "truncate", endpoint: "download", afterBytes: 100 }] });
+    const cut = await cli(["download", first!.downloadLocation!, "--out", out]);
+    sim.setFaults({});
+    expect(cut.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    const whole = await cli(["download", first!.downloadLocation!, "--out", out]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(first!.sha256);
   });
 
   it("a wrong environment URL is one clear line with a hint, no stack trace", async () => {

@@ -1,5 +1,4 @@
-import { createWriteStream, readFileSync } from "node:fs";
-import { Readable } from "node:stream";
+import { createWriteStream, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { emptyGuid, messageStatusPhase, type DequeueMessage } from "../../client/index.ts";
@@ -30,8 +29,22 @@ export function registerSteps(program: Command): void {
     const target = location ?? (flags.message ? readMessage(flags.message).DownloadLocation : undefined);
     if (!target) throw new CliError("give a DownloadLocation or --message FILE", ExitCode.unreadable);
     const download = await (await createClient(resolveConnection(flags))).download(target);
-    const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
-    await pipeline(body, flags.out === "-" ? process.stdout : createWriteStream(flags.out));
+    // The fetch body is a web ReadableStream, which is async-iterable; piping it directly skips a stream conversion.
+    const body = download.body as unknown as AsyncIterable<Uint8Array>;
+    if (flags.out === "-") return pipeline(body, process.stdout);
+    // Written beside the target and renamed when complete: a failed download leaves no half file under the name.
+    const partial = `${flags.out}.partial`;
+    try {
+      // Large writes: a package arrives at network speed, and fewer, bigger writes cost less CPU.
+      await pipeline(body, createWriteStream(partial, { highWaterMark: 1 << 20 }));
+      if (download.contentLength !== undefined && statSync(partial).size !== download.contentLength) {
+        throw new CliError(`download is truncated: ${statSync(partial).size} of ${download.contentLength} bytes`, ExitCode.failed);
+      }
+      renameSync(partial, flags.out);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
   });
 
   addConnectionOptions(
