@@ -61,7 +61,7 @@ export function instancesFor(instances: readonly PolicyInstance[], operationId: 
 export function requireSupported(instances: readonly PolicyInstance[], operationId: string): void {
   for (const instance of instances) {
     if (!findPolicyTemplate(instance.templateId)) {
-      throw new GatewayError("unsupported", `policy template '${instance.templateId}' is not supported by the gateway yet (operation ${operationId})`, operationId);
+      throw unsupportedTemplate(instance, operationId);
     }
     if (!sections.some((known) => known === instance.section)) {
       throw new GatewayError(
@@ -101,10 +101,14 @@ export function applyResponsePolicies(
     }), response);
 }
 
+function unsupportedTemplate(instance: PolicyInstance, operationId: string): GatewayError {
+  return new GatewayError("unsupported", `policy template '${instance.templateId}' is not supported by the gateway yet (operation ${operationId})`, operationId);
+}
+
 /** Runs one instance, turning its failures into errors that name the template, the instance and the operation. */
 function run<T>(instance: PolicyInstance, operationId: string, apply: (template: PolicyTemplate, parameters: TemplateParameters) => T): T {
   const template = findPolicyTemplate(instance.templateId);
-  if (!template) throw new GatewayError("unsupported", `policy template '${instance.templateId}' is not supported by the gateway yet (operation ${operationId})`, operationId);
+  if (!template) throw unsupportedTemplate(instance, operationId);
   const missing = template.requiredParameters.filter((name) => instance.parameters[name] === undefined);
   if (missing.length > 0) {
     throw new GatewayError("policy", `${describe(instance)} (operation ${operationId}): missing ${missing.map((name) => parameterPrefix + name).join(", ")}`, operationId);
