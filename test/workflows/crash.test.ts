@@ -90,13 +90,13 @@ describe("sync killed with SIGKILL at seeded random points, then rerun", () => {
     await assertAckedAreDurable(outDir);
     expect(await packageDigests(outDir)).toEqual(expectedPackages(sim, activity));
     expect(sim.exportMessages(activity).every((m) => m.ackedAt !== null)).toBe(true);
-    // Each package was stored once: a second "stored" entry would mean a rerun wrote it again.
+    // No package was written twice: a second "stored" entry would mean a rerun downloaded it again. (A kill
+    // between the rename and the journal write leaves a package without an entry; the disk check covers it.)
     const stored = readFileSync(path.join(outDir, ".fno-sync", "journal.jsonl"), "utf8")
       .split("\n")
       .filter((line) => line.includes('"type":"stored"'))
       .map((line) => (JSON.parse(line) as { correlationId: string }).correlationId);
     expect(stored.length).toBe(new Set(stored).size);
-    expect(new Set(stored).size).toBe(sim.exportMessages(activity).length);
     // Only packages and the journal folder: no partial files under final names.
     expect(readdirSync(outDir).filter((name) => !name.endsWith(".zip")).sort()).toEqual([".fno-sync"]);
   }, 240_000);
