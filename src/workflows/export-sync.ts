@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
@@ -60,6 +61,9 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const { client, activityId, outDir } = options;
   // One failing worker stops the others before the journal closes: nothing may write into the folder after that.
   const run = new AbortController();
+  // Every request of the run follows this signal, and fetch releases its listener only when the request is
+  // garbage-collected: thousands can be attached at once by design, so the leak warning does not apply.
+  setMaxListeners(Infinity, run.signal);
   const onOuterAbort = () => run.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
