@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
 import { joinPointer, splitPointer } from "./pointer.ts";
 
 /** A place in a source file, 1-based as editors show it. */
@@ -38,31 +38,92 @@ export interface LoadedSpec {
   files: string[];
 }
 
+/**
+ * Largest file the loader reads (a definition, a file reached through `$ref`, a scenario). Power Platform
+ * takes definitions under 1 MB; the largest of the 491 corpus connectors is 1.1 MB indented (Encodian), so
+ * 4 MiB leaves room for comments and layout while a `$ref` to a huge file fails at once.
+ */
+export const maxSourceFileBytes = 4 * 1024 * 1024;
+
+/**
+ * Most values (scalars, mappings and sequences) one load may produce, counting every copy YAML aliases and
+ * `$ref`s make. The largest corpus connector (Encodian, 1.1 MB) has 27,391; this is nine times that, and
+ * fails a bomb within about a second. (A 1 MB definition could only reach it with values of 4 bytes on average.)
+ */
+export const maxLoadedValues = 250_000;
+
+/** Deepest nesting the loader follows; beyond it recursion would overflow the stack instead of reporting. */
+const maxDepth = 1_000;
+
+export interface LoadOptions {
+  /**
+   * What to do with a `$ref` to another file: "inline" (the default) reads it, as the compiler needs for
+   * sources; "keep" leaves it as written, for packages, which must be self-contained and are judged so by
+   * the validator's rules, never by reading files they name.
+   */
+  externalRefs?: "inline" | "keep";
+}
+
 interface ParsedFile {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** The node each alias names: the last node with its anchor before it, found in one pass. */
+  aliasTargets: Map<Alias, Node | undefined>;
 }
 
 /**
- * Loads a YAML (or JSON, which is YAML) file. Local refs (`#/…`) stay as they are, since Swagger 2.0
- * resolves them itself; refs to other files (`./schemas.yaml#/Message`) are inlined so that the
- * compiled definition is one self-contained document, as Power Platform requires.
+ * Reads a regular file of at most `maxSourceFileBytes`; the error text says why not. Opened without blocking
+ * and checked by its descriptor, so a FIFO cannot hang the open and `/dev/zero` is never read.
  */
-export function loadSpec(file: string): LoadedSpec {
+function readSourceFile(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${file}: ${code === "ENOENT" ? "file not found" : (err as Error).message}`);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file (a device, FIFO or folder); only regular files are read`);
+    const buffer = Buffer.allocUnsafe(maxSourceFileBytes + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+      read = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > maxSourceFileBytes) throw new Error(`${file} is more than ${maxSourceFileBytes} bytes, the limit for a source file`);
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when `file` (already resolved) is `folder` or below it. */
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/**
+ * Loads a YAML (or JSON, which is YAML) file: the one place the project parses YAML. Local refs (`#/…`)
+ * stay as they are, since Swagger 2.0 resolves them itself; refs to other files (`./schemas.yaml#/Message`)
+ * are inlined so that the compiled definition is one self-contained document, as Power Platform requires.
+ * Only regular files inside the root file's folder (symlinks resolved) are read, each bounded in size, and
+ * alias and `$ref` expansion is bounded: every refusal names the file, line and the alias or `$ref`.
+ */
+export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   const root = path.resolve(file);
   const cache = new Map<string, ParsedFile>();
   const positions = new Map<string, SourcePosition>();
 
-  const parse = (target: string, from?: SourcePosition): ParsedFile => {
+  const parse = (target: string, from?: SourcePosition, ref?: string): ParsedFile => {
     const cached = cache.get(target);
     if (cached) return cached;
     let text: string;
     try {
-      text = readFileSync(target, "utf8");
+      text = readSourceFile(target);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
-      throw new SpecLoadError("io", `cannot read ${target}: ${reason}`, from);
+      throw new SpecLoadError("io", (ref === undefined ? "" : `$ref '${ref}': `) + (err as Error).message, from);
     }
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -75,9 +136,39 @@ export function loadSpec(file: string): LoadedSpec {
         column: at.col,
       });
     }
-    const parsed = { file: target, doc, lines };
+    const aliasTargets = new Map<Alias, Node | undefined>();
+    const anchors = new Map<string, Node>();
+    visit(doc, {
+      Node(_key, node) {
+        if (isAlias(node)) aliasTargets.set(node, anchors.get(node.source));
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    const parsed = { file: target, doc, lines, aliasTargets };
     cache.set(target, parsed);
     return parsed;
+  };
+
+  /** The folder `$ref`s must stay in, symlinks resolved; found when the first external `$ref` needs it. */
+  let connectorFolder: string | undefined;
+  /** The file an external `$ref` names, after checking that it resolves to a place inside the folder. */
+  const refTarget = (src: ParsedFile, filePart: string, ref: string, at: SourcePosition, pointer: string): string => {
+    if (/^[a-z][a-z0-9+.-]+:/i.test(filePart)) {
+      throw new SpecLoadError("ref", `$ref '${ref}' is a URL; only files inside the connector folder can be referenced`, at, pointer);
+    }
+    const target = path.resolve(path.dirname(src.file), filePart);
+    let real: string;
+    try {
+      connectorFolder ??= realpathSync(path.dirname(root));
+      real = realpathSync(target);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
+      throw new SpecLoadError("io", `$ref '${ref}': cannot read ${target}: ${reason}`, at, pointer);
+    }
+    if (!isInside(connectorFolder, real)) {
+      throw new SpecLoadError("ref", `$ref '${ref}' is outside the connector folder ${connectorFolder}: it resolves to ${real}`, at, pointer);
+    }
+    return real;
   };
 
   const positionOf = (src: ParsedFile, offset: number | undefined): SourcePosition => {
@@ -104,54 +195,96 @@ export function loadSpec(file: string): LoadedSpec {
   };
 
   const inlining: string[] = [];
+  /** Collections being converted: an alias to one of them would repeat it inside itself forever. */
+  const open = new Set<Node>();
+  /** Where each alias or external `$ref` being expanded is written, outermost first. */
+  const expanding: SourcePosition[] = [];
+  let produced = 0;
 
   const convert = (src: ParsedFile, node: unknown, pointer: string, inExternal: boolean): unknown => {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return convert(src, node.resolve(src.doc), pointer, inExternal);
+    if (isAlias(node)) return expandAlias(src, node, pointer, inExternal);
+    produced += 1;
+    if (produced > maxLoadedValues) {
+      const at = expanding[0] ?? positionOf(src, (node as Node).range?.[0]);
+      throw new SpecLoadError(
+        "syntax",
+        `the document expands to more than ${maxLoadedValues} values through YAML aliases or $ref, starting here; ` +
+          "a connector definition has far fewer (Power Platform takes under 1 MB)",
+        at,
+        pointer,
+      );
+    }
     if (isScalar(node)) return node.value;
-    if (isSeq(node)) {
-      return node.items.map((item, i) => {
-        const itemPointer = joinPointer(pointer, i);
-        positions.set(itemPointer, positionOf(src, (item as Node | null)?.range?.[0]));
-        return convert(src, item, itemPointer, inExternal);
-      });
+    if (!isSeq(node) && !isMap(node)) return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
+    if (open.size >= maxDepth) {
+      throw new SpecLoadError("syntax", `nesting deeper than ${maxDepth} levels`, positionOf(src, node.range?.[0]), pointer);
     }
-    if (isMap(node)) {
-      const ref = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === "$ref");
-      if (ref && isScalar(ref.value) && typeof ref.value.value === "string") {
-        const target = ref.value.value;
-        const at = positionOf(src, ref.value.range?.[0]);
-        if (!target.startsWith("#") || inExternal) return inline(src, target, at, pointer);
-      }
-      const out: Record<string, unknown> = {};
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const childPointer = joinPointer(pointer, key);
-        positions.set(childPointer, positionOf(src, (pair.key as Node | null)?.range?.[0]));
-        out[key] = convert(src, pair.value, childPointer, inExternal);
-      }
-      return out;
+    open.add(node);
+    try {
+      return isSeq(node) ? convertSeq(src, node.items, pointer, inExternal) : convertMap(src, node.items, pointer, inExternal);
+    } finally {
+      open.delete(node);
     }
-    return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
+  };
+
+  const convertSeq = (src: ParsedFile, items: unknown[], pointer: string, inExternal: boolean): unknown[] =>
+    items.map((item, i) => {
+      const itemPointer = joinPointer(pointer, i);
+      positions.set(itemPointer, positionOf(src, (item as Node | null)?.range?.[0]));
+      return convert(src, item, itemPointer, inExternal);
+    });
+
+  const convertMap = (src: ParsedFile, items: { key: unknown; value: unknown }[], pointer: string, inExternal: boolean): unknown => {
+    const ref = items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === "$ref");
+    if (ref && isScalar(ref.value) && typeof ref.value.value === "string") {
+      const target = ref.value.value;
+      const at = positionOf(src, ref.value.range?.[0]);
+      const local = target.startsWith("#");
+      if ((!local && options.externalRefs !== "keep") || (local && inExternal)) return inline(src, target, at, pointer);
+    }
+    const out: Record<string, unknown> = {};
+    for (const pair of items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const childPointer = joinPointer(pointer, key);
+      positions.set(childPointer, positionOf(src, (pair.key as Node | null)?.range?.[0]));
+      out[key] = convert(src, pair.value, childPointer, inExternal);
+    }
+    return out;
+  };
+
+  const expandAlias = (src: ParsedFile, alias: Alias, pointer: string, inExternal: boolean): unknown => {
+    const at = positionOf(src, alias.range?.[0]);
+    const target = src.aliasTargets.get(alias);
+    if (!target) throw new SpecLoadError("syntax", `alias *${alias.source} names no anchor before it`, at, pointer);
+    if (open.has(target)) throw new SpecLoadError("syntax", `alias *${alias.source} refers to a node that contains it`, at, pointer);
+    expanding.push(at);
+    try {
+      return convert(src, target, pointer, inExternal);
+    } finally {
+      expanding.pop();
+    }
   };
 
   const inline = (src: ParsedFile, ref: string, at: SourcePosition, pointer: string): unknown => {
     const [filePart, fragment = ""] = ref.split("#", 2) as [string, string?];
-    const targetFile = filePart === "" ? src.file : path.resolve(path.dirname(src.file), filePart);
+    const targetFile = filePart === "" ? src.file : refTarget(src, filePart, ref, at, pointer);
     const key = `${targetFile}#${fragment}`;
     if (inlining.includes(key)) {
       throw new SpecLoadError("ref", `circular $ref: ${[...inlining, key].join(" -> ")}`, at, pointer);
     }
-    const target = parse(targetFile, at);
+    const target = parse(targetFile, at, ref);
     if (fragment !== "" && !fragment.startsWith("/")) {
       throw new SpecLoadError("ref", `$ref fragment must be a JSON pointer: "${ref}"`, at, pointer);
     }
     const node = nodeAt(target, fragment, at);
     inlining.push(key);
+    expanding.push(at);
     try {
       return convert(target, node, pointer, true);
     } finally {
       inlining.pop();
+      expanding.pop();
     }
   };
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ScenarioError, loadScenario } from "../../src/simulator/index.ts";
+import { SpecLoadError, maxLoadedValues } from "../../src/spec/load.ts";
 import { repoRoot } from "../support/shared.ts";
 import { call, dequeuePath, start, token } from "./support.ts";
 
@@ -68,6 +69,23 @@ describe("scenario files", () => {
     const file = write("bad.yaml", text);
     expect(() => loadScenario(file)).toThrow(ScenarioError);
     expect(() => loadScenario(file)).toThrow(`${file}:${at}: ${message}`);
+  });
+
+  // C2 (issue 9): a 301-byte scenario of nested aliases took 18 s and 1.1 GB.
+  it("stop a billion-laughs scenario with an error naming the file and line", () => {
+    const names = "abcdefghi";
+    const lines = [`a: &a [${Array(9).fill("{ kind: missing-file }").join(", ")}]`];
+    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(", ")}]`);
+    const file = write("laughs.yaml", `${lines.join("\n")}\nactivities: [{ id: "${exportJob}", direction: export, messages: *i }]\n`);
+    const error = (() => {
+      try {
+        return loadScenario(file);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(SpecLoadError);
+    expect((error as Error).message).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}:\\d+:\\d+: the document expands to more than ${maxLoadedValues} values`));
   });
 });
 

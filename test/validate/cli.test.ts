@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,17 +14,19 @@ const run = promisify(execFile);
 // Resolved from the repository, so the CLI can also run from a folder without node_modules.
 const tsxLoader = pathToFileURL(createRequire(path.join(repoRoot, "package.json")).resolve("tsx")).href;
 
-/** Runs `fno-connector validate ...args` as a user would, from `cwd`; never throws on a non-zero exit. */
-async function validate(args: string[], cwd: string = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `fno-connector <command> ...args` as a user would, from `cwd`; never throws on a non-zero exit. */
+async function cli(command: string, args: string[], cwd: string = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
   const main = path.join(repoRoot, "src/cli/main.ts");
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, main, "validate", ...args], { cwd });
+    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, main, command, ...args], { cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
+
+const validate = (args: string[], cwd?: string) => cli("validate", args, cwd);
 
 function sourceFolder(docs: Docs, overrides: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), "fno-validate-cli-"));
@@ -97,5 +99,34 @@ describe("fno-connector validate", () => {
         line: expect.any(Number),
       },
     ]);
+  });
+
+  // S1 (issue 9): a $ref to a file outside the folder was read and baked into the package.
+  it("exits 2 when a $ref leaves the connector folder, in validate and build alike, naming file, line and $ref", async () => {
+    const outer = mkdtempSync(path.join(tmpdir(), "fno-validate-cli-"));
+    writeFileSync(path.join(outer, "secret.txt"), "hunter2\n");
+    const dir = path.join(outer, "connector");
+    mkdirSync(dir);
+    const docs = connector((d) => (d.definition.definitions.Order = { $ref: "../secret.txt" }));
+    for (const [name, text] of Object.entries({ "apiDefinition.yaml": stringify(docs.definition), "apiProperties.yaml": stringify(docs.properties) })) {
+      writeFileSync(path.join(dir, name), text);
+    }
+    copyFileSync(path.join(repoRoot, "connector", "icon.png"), path.join(dir, "icon.png"));
+    const definition = path.join(dir, "apiDefinition.yaml");
+    const line = stringify(docs.definition).split("\n").findIndex((l) => l.includes("../secret.txt")) + 1;
+    const expected = `${definition}:${line}:`;
+
+    const validated = await validate([dir]);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain(expected);
+    expect(validated.stderr).toContain("$ref '../secret.txt' is outside the connector folder");
+
+    const out = path.join(outer, "dist");
+    const built = await cli("build", ["--source", dir, "--out", out, "--no-solution"], outer);
+    expect(built.code).toBe(2);
+    expect(built.stderr).toContain(expected);
+    expect(built.stderr).toContain("$ref '../secret.txt' is outside the connector folder");
+    expect(built.stderr + built.stdout).not.toContain("hunter2");
+    expect(existsSync(out)).toBe(false);
   });
 });
