@@ -1,4 +1,4 @@
-import { getAt } from "../spec/pointer.ts";
+import { getAt, localRefPointer } from "../spec/pointer.ts";
 import { GatewayError } from "./errors.ts";
 import { definitionFile } from "./package.ts";
 
@@ -12,10 +12,10 @@ export function deref(definition: Record<string, unknown>, node: unknown, pointe
   let at = pointer;
   while (current !== null && typeof current === "object" && typeof (current as { $ref?: unknown }).$ref === "string") {
     const ref = (current as { $ref: string }).$ref;
-    if (!ref.startsWith("#/")) {
+    const target = localRefPointer(ref);
+    if (target === undefined) {
       throw new GatewayError("package", `${definitionFile}#${at}: $ref "${ref}" is not local to the document`);
     }
-    const target = ref.slice(1);
     if (seen.includes(target)) throw new GatewayError("package", `${definitionFile}#${pointer}: circular $ref ${[...seen, target].join(" -> ")}`);
     seen.push(target);
     current = getAt(definition, target);

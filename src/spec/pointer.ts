@@ -28,3 +28,19 @@ export function getAt(root: unknown, pointer: string): unknown {
   }
   return node;
 }
+
+/**
+ * The JSON pointer a `$ref` names inside its own document (`#/definitions/A%20B` → `/definitions/A B`: the
+ * fragment is URI-encoded, RFC 6901 §6), or undefined for a ref to another file or URL, or a fragment that
+ * is not a pointer. The validator and the gateway both judge refs by this, so what one passes the other runs.
+ */
+export function localRefPointer(ref: string): string | undefined {
+  if (!ref.startsWith("#")) return undefined;
+  let pointer: string;
+  try {
+    pointer = decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
+  return pointer === "" || pointer.startsWith("/") ? pointer : undefined;
+}

@@ -44,8 +44,10 @@ export function detectLayout(dir: string): ConnectorLayout {
 export function validateDirectory(dir: string): ValidationReport {
   const layout = detectLayout(dir);
   const names = connectorLayouts[layout];
-  const definition = loadSpec(path.join(dir, names.definition));
-  const properties = loadSpec(path.join(dir, names.properties));
+  // A package must be self-contained: its refs to other files are findings (ref-local), never files to read.
+  const options = { externalRefs: layout === "package" ? "keep" : "inline" } as const;
+  const definition = loadSpec(path.join(dir, names.definition), options);
+  const properties = loadSpec(path.join(dir, names.properties), options);
   const findings = validateDocuments(
     { definition: definition.value, properties: properties.value },
     { apiDefinition: definition.locate, apiProperties: properties.locate },

@@ -3,7 +3,7 @@
  * parameter, schema, ...) with its JSON pointer. Rules see raw, possibly malformed input (the schema rule
  * runs beside them, not before them), so every accessor tolerates wrong types and returns nothing for them.
  */
-import { getAt, joinPointer } from "../spec/pointer.ts";
+import { getAt, joinPointer, localRefPointer } from "../spec/pointer.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -70,17 +70,22 @@ export interface ResponseEntry {
 
 /** Follows a local `$ref` (`#/definitions/X`) to its target; undefined for external or dangling refs. */
 export function resolveLocal(definition: unknown, ref: string): { pointer: string; value: unknown } | undefined {
-  if (!ref.startsWith("#")) return undefined;
-  let pointer: string;
-  try {
-    // A URI fragment: `#/definitions/A%20B` names the key "A B".
-    pointer = decodeURIComponent(ref.slice(1));
-  } catch {
-    return undefined;
-  }
-  if (pointer !== "" && !pointer.startsWith("/")) return undefined;
+  const pointer = localRefPointer(ref);
+  if (pointer === undefined) return undefined;
   const value = getAt(definition, pointer);
   return value === undefined ? undefined : { pointer, value };
+}
+
+/** Every `$ref` string in the document, with the pointer of the `$ref` key itself. */
+export function* refsIn(value: unknown, pointer: string): Generator<{ ref: string; pointer: string }> {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) yield* refsIn(item, joinPointer(pointer, i));
+  } else if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "$ref" && typeof child === "string") yield { ref: child, pointer: joinPointer(pointer, key) };
+      else yield* refsIn(child, joinPointer(pointer, key));
+    }
+  }
 }
 
 /** An object that is a `{ $ref }` is replaced by its local target, once (Swagger 2.0 parameters and responses). */

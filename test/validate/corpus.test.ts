@@ -22,7 +22,7 @@ function readPackage(dir: string): { definition: unknown; properties: unknown } 
     try {
       return JSON.parse(readFileSync(full, "utf8").replace(/^\uFEFF/, "")) as unknown;
     } catch {
-      return loadSpec(full).value;
+      return loadSpec(full, { externalRefs: "keep" }).value;
     }
   };
   try {

@@ -183,6 +183,15 @@ export const ruleFixtures: Record<string, RuleFixture> = {
     fail: connector((d) => (d.definition.host = "https://contoso.example.com")),
     pass: connector((d) => (d.definition.host = "contoso.example.com:8443")),
   },
+  "ref-local": {
+    // A package that still names its source's schema file: the upload (and the gateway) has only this document.
+    fail: connector((d) => (getOrder(d).responses["200"].schema = { $ref: "./schemas.json#/Order" })),
+    // A URI fragment names the key "Order Line" (RFC 6901 §6); the gateway decodes it the same way.
+    pass: connector((d) => {
+      d.definition.definitions["Order Line"] = d.definition.definitions.Order;
+      getOrder(d).responses["200"].schema = { $ref: "#/definitions/Order%20Line" };
+    }),
+  },
   "ref-resolves": {
     // A typo in a definition name, the most common dangling reference.
     fail: connector((d) => (getOrder(d).responses["200"].schema = { $ref: "#/definitions/Ordr" })),

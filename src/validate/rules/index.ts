@@ -1,5 +1,6 @@
 import type { Rule } from "../rule.ts";
 import { swaggerSchema } from "./swagger-schema.ts";
+import { refLocal } from "./ref-local.ts";
 import { refResolves } from "./ref-resolves.ts";
 import { operationIdPresent } from "./operation-id-present.ts";
 import { operationIdUnique } from "./operation-id-unique.ts";
@@ -43,6 +44,7 @@ import { policyUrlParameter } from "./policy-url-parameter.ts";
 export const rules: readonly Rule[] = [
   swaggerSchema,
 
+  refLocal,
   refResolves,
   operationIdPresent,
   operationIdUnique,
