@@ -27,12 +27,17 @@ export function writeZip(entries: ReadonlyMap<string, Buffer>): Promise<Buffer> 
 }
 
 export interface ZipLimits {
+  /** Most entries (folders included). */
   maxEntries: number;
   /** Largest uncompressed entry. */
   maxEntryBytes: number;
   /** Largest sum of uncompressed entries. */
   maxTotalBytes: number;
-  /** Largest uncompressed:compressed ratio for entries above 1 MiB (a compression bomb far exceeds it; JSON and XML stay well below). */
+  /**
+   * Largest inflation ratio, checked for each entry (uncompressed:compressed) and for the archive as a whole
+   * (all entries uncompressed : the archive's size), each once it is above 1 MiB. A compression bomb far
+   * exceeds it, whether it is one huge entry or many small ones; JSON, XML and CSV stay well below.
+   */
   maxRatio: number;
 }
 
@@ -44,6 +49,7 @@ export const defaultZipLimits: ZipLimits = {
   maxRatio: 200,
 };
 
+/** Below this, an entry or an archive may inflate at any ratio: it stays small whatever the ratio. */
 const ratioFloorBytes = 1024 * 1024;
 
 /** Where a zip comes from: bytes in memory, or a file read as it goes (packages can be gigabytes). */
@@ -52,8 +58,9 @@ export type ZipSource = { bytes: Buffer } | { file: string };
 /**
  * Streams every file entry of a zip to `onFile`, in archive order, one at a time. Refuses unreadable
  * archives, entry names that are absolute or climb out (`..`), duplicate names, encrypted entries, and
- * archives beyond `limits`. Sizes are checked against the headers before an entry is opened and against
- * the bytes actually inflated while it is read, so a lying header does not get through. `name` labels
+ * archives beyond `limits`. The whole central directory is checked before any entry is opened, so an
+ * archive whose headers declare too much is refused before anything is inflated; the same limits are then
+ * enforced on the bytes actually inflated, so headers that lie do not get through either. `name` labels
  * the errors (a ZipReadError naming the archive and the entry).
  */
 export function readZipEntries(
@@ -64,15 +71,9 @@ export function readZipEntries(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (message: string): void => reject(new ZipReadError(`${name}: ${message}`));
-    const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false, autoClose: true };
+    const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false, autoClose: false };
     const opened = (err: Error | null, zip: yauzl.ZipFile | undefined): void => {
       if (err || !zip) return fail(`not a readable zip file (${err?.message ?? "no archive"})`);
-      if (zip.entryCount > limits.maxEntries) {
-        zip.close();
-        return fail(`refused: ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
-      }
-      const seen = new Set<string>();
-      let total = 0;
       let failed = false;
       const stop = (message: string): void => {
         if (failed) return;
@@ -80,45 +81,71 @@ export function readZipEntries(
         zip.close();
         fail(message);
       };
+      if (zip.entryCount > limits.maxEntries) return stop(`refused: ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
       // yauzl rejects absolute names and `..` segments itself; its message names the entry.
       zip.on("error", (e: Error) => stop(`refused: unsafe or corrupt entry (${e.message})`));
-      zip.on("end", () => {
-        if (!failed) resolve();
-      });
+
+      // First every header: the archive is judged as a whole before a byte is inflated.
+      const files: yauzl.Entry[] = [];
+      const seen = new Set<string>();
+      let entries = 0;
+      let declared = 0;
       zip.on("entry", (entry: yauzl.Entry) => {
-        const entryName = entry.fileName;
-        if (entryName.endsWith("/")) return zip.readEntry();
-        const problem = entryProblem(entry, seen, total, limits);
-        if (problem) return stop(`refused: entry "${entryName}": ${problem}`);
-        seen.add(entryName);
-        zip.openReadStream(entry, (openErr, stream) => {
-          if (openErr || !stream) return stop(`cannot read entry "${entryName}" (${openErr?.message ?? "no stream"})`);
-          let size = 0;
-          const counted = new Transform({
-            transform(chunk: Buffer, _encoding, done) {
-              size += chunk.length;
-              if (size > limits.maxEntryBytes || total + size > limits.maxTotalBytes) {
-                done(new Error(`entry "${entryName}" inflates beyond the size limits`));
-              } else done(null, chunk);
-            },
-          });
-          stream.on("error", (e: Error) => counted.destroy(e));
-          onFile(entryName, stream.pipe(counted)).then(
-            () => {
-              if (failed) return;
-              total += size;
-              zip.readEntry();
-            },
-            (e: unknown) => stop(e instanceof Error && e.message.includes("inflates beyond") ? `refused: ${e.message}` : `cannot read entry "${entryName}" (${(e as Error).message})`),
-          );
-        });
+        if (++entries > limits.maxEntries) return stop(`refused: more than ${limits.maxEntries} entries`);
+        if (entry.fileName.endsWith("/")) return zip.readEntry();
+        declared += entry.uncompressedSize;
+        const problem =
+          headerProblem(entry, seen) ??
+          expansionProblem({ entryName: entry.fileName, entryBytes: entry.uncompressedSize, entryCompressed: entry.compressedSize, totalBytes: declared, archiveBytes: zip.fileSize }, limits);
+        if (problem) return stop(`refused: ${problem}`);
+        seen.add(entry.fileName);
+        files.push(entry);
+        zip.readEntry();
+      });
+      zip.on("end", () => {
+        if (!failed) void inflate();
       });
       zip.readEntry();
+
+      // Then each entry in turn, counting what really comes out of the inflater.
+      const inflate = async (): Promise<void> => {
+        let total = 0;
+        for (const entry of files) {
+          const entryName = entry.fileName;
+          let size = 0;
+          try {
+            const stream = await new Promise<Readable>((done, refuse) =>
+              zip.openReadStream(entry, (openErr, opened) => (openErr || !opened ? refuse(openErr ?? new Error("no stream")) : done(opened))),
+            );
+            const counted = new Transform({
+              transform(chunk: Buffer, _encoding, done) {
+                size += chunk.length;
+                const problem = expansionProblem(
+                  { entryName, entryBytes: size, entryCompressed: entry.compressedSize, totalBytes: total + size, archiveBytes: zip.fileSize },
+                  limits,
+                );
+                done(problem ? new InflationRefused(problem) : null, problem ? undefined : chunk);
+              },
+            });
+            stream.on("error", (e: Error) => counted.destroy(e));
+            await onFile(entryName, stream.pipe(counted));
+          } catch (e) {
+            return stop(e instanceof InflationRefused ? `refused: ${e.message}` : `cannot read entry "${entryName}" (${(e as Error).message})`);
+          }
+          if (failed) return;
+          total += size;
+        }
+        zip.close();
+        resolve();
+      };
     };
     if ("bytes" in source) yauzl.fromBuffer(source.bytes, options, opened);
     else yauzl.open(source.file, options, opened);
   });
 }
+
+/** Inflated bytes went past a limit while an entry was read. */
+class InflationRefused extends Error {}
 
 /** Reads every file entry of a zip into memory, in archive order, with the checks of readZipEntries. */
 export async function readZip(bytes: Buffer, source: string, limits: ZipLimits = defaultZipLimits): Promise<Map<string, Buffer>> {
@@ -131,15 +158,32 @@ export async function readZip(bytes: Buffer, source: string, limits: ZipLimits =
   return entries;
 }
 
-function entryProblem(entry: yauzl.Entry, seen: ReadonlySet<string>, total: number, limits: ZipLimits): string | undefined {
-  if (seen.has(entry.fileName)) return "appears twice";
-  if (entry.isEncrypted()) return "is encrypted";
-  if (entry.uncompressedSize > limits.maxEntryBytes) {
-    return `${entry.uncompressedSize} bytes uncompressed, more than the limit of ${limits.maxEntryBytes}`;
+function headerProblem(entry: yauzl.Entry, seen: ReadonlySet<string>): string | undefined {
+  if (seen.has(entry.fileName)) return `entry "${entry.fileName}" appears twice`;
+  if (entry.isEncrypted()) return `entry "${entry.fileName}" is encrypted`;
+  return undefined;
+}
+
+/** How far an archive has inflated: declared by its headers, or counted while reading. */
+interface Expansion {
+  entryName: string;
+  entryBytes: number;
+  entryCompressed: number;
+  /** Every entry so far, this one included. */
+  totalBytes: number;
+  archiveBytes: number;
+}
+
+/** The one place the size limits are applied, to the headers and to the inflated bytes alike. */
+function expansionProblem(x: Expansion, limits: ZipLimits): string | undefined {
+  const entry = `entry "${x.entryName}"`;
+  if (x.entryBytes > limits.maxEntryBytes) return `${entry}: ${x.entryBytes} bytes uncompressed, more than the limit of ${limits.maxEntryBytes}`;
+  if (x.entryBytes > ratioFloorBytes && x.entryBytes > limits.maxRatio * Math.max(x.entryCompressed, 1)) {
+    return `${entry}: compression ratio above ${limits.maxRatio}:1 (${x.entryCompressed} → ${x.entryBytes} bytes), a likely zip bomb`;
   }
-  if (total + entry.uncompressedSize > limits.maxTotalBytes) return `the archive would exceed ${limits.maxTotalBytes} bytes uncompressed`;
-  if (entry.uncompressedSize > ratioFloorBytes && entry.uncompressedSize > limits.maxRatio * Math.max(entry.compressedSize, 1)) {
-    return `compression ratio above ${limits.maxRatio}:1 (${entry.compressedSize} → ${entry.uncompressedSize} bytes), a likely zip bomb`;
+  if (x.totalBytes > limits.maxTotalBytes) return `the archive would exceed ${limits.maxTotalBytes} bytes uncompressed (${x.totalBytes} by ${entry})`;
+  if (x.totalBytes > ratioFloorBytes && x.totalBytes > limits.maxRatio * x.archiveBytes) {
+    return `the archive would inflate to ${x.totalBytes} bytes (by ${entry}), more than ${limits.maxRatio} times its ${x.archiveBytes} bytes, a likely zip bomb`;
   }
   return undefined;
 }
