@@ -1,11 +1,10 @@
-import { statSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
 import { stateDirName, SyncJournal } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
-import { flushFolder, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
+import { fileMatches, flushFolder, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
   client: FnoClient;
@@ -40,15 +39,26 @@ export interface SyncProblem {
 export interface SyncSummary {
   activityId: string;
   outDir: string;
+  /** Messages dequeued, redeliveries included. */
   dequeued: number;
+  /**
+   * Dequeues of a message this run was still working on (its download outlasted the visibility timeout): the
+   * package is stored once, and the message acknowledged with the newest pop receipt.
+   */
+  redelivered: number;
   stored: number;
-  /** Redelivered messages whose package was already on disk: acknowledged, not written again. */
+  /** Messages whose package was already on disk with the right bytes: acknowledged, not written again. */
   duplicates: number;
   acknowledged: number;
   /** Messages from an earlier, interrupted run finished from the journal. */
   recovered: number;
+  /** Messages with a problem that are not acknowledged: they stay in the queue and return after the visibility timeout. */
+  unfinished: number;
+  /** Files that were under a package's name but did not hold that package, kept under another name. */
+  replaced: { correlationId: string; keptAs: string }[];
   bytes: number;
   seconds: number;
+  /** Everything that went wrong, once each; an extract problem is on a message that is stored and acknowledged. */
   problems: SyncProblem[];
 }
 
@@ -76,10 +86,13 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     activityId,
     outDir: path.resolve(outDir),
     dequeued: 0,
+    redelivered: 0,
     stored: 0,
     duplicates: 0,
     acknowledged: 0,
     recovered: 0,
+    unfinished: 0,
+    replaced: [],
     bytes: 0,
     seconds: 0,
     problems: [],
@@ -88,6 +101,11 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   // Partial downloads of a run that was killed are never resumed: each download starts over.
   await rm(path.join(outDir, stateDirName, "partial"), { recursive: true, force: true });
   const failedDownloads = new Map<string, number>();
+  /** The pop receipt of each message's latest dequeue in this run: only that one can acknowledge it. */
+  const latestReceipt = new Map<string, string>();
+  /** Messages being worked on, by CorrelationId: settles true once the package is stored (false if it could not be). */
+  const inFlight = new Map<string, Promise<boolean>>();
+  const acknowledged = new Set<string>();
 
   const problem = (correlationId: string, stage: SyncProblem["stage"], err: unknown) => {
     const error = err instanceof Error ? err.message : String(err);
@@ -96,22 +114,27 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   };
 
   const acknowledge = async (message: DequeueMessage, recovering: boolean): Promise<boolean> => {
+    const id = message.CorrelationId;
     try {
       await client.acknowledge(activityId, message, { signal });
     } catch (err) {
       if (signal.aborted) throw err;
-      if (recovering && err instanceof FnoError && err.status !== undefined && err.status >= 400 && err.status < 500) {
+      const refused = err instanceof FnoError && err.status !== undefined && err.status >= 400 && err.status < 500;
+      // Dequeued again during this run: the newer delivery's receipt is the one that counts, and it acknowledges.
+      if (refused && latestReceipt.get(id) !== message.PopReceipt) return false;
+      if (recovering && refused) {
         // The journal's pop receipt is stale (the message was dequeued again since): it comes back by itself
         // and is acknowledged then as already stored. Settled here, so later runs stop retrying it.
-        await journal.record({ type: "released", correlationId: message.CorrelationId });
+        await journal.record({ type: "released", correlationId: id });
         return false;
       }
-      problem(message.CorrelationId, "acknowledge", err);
+      problem(id, "acknowledge", err);
       return false;
     }
-    await journal.record({ type: "acked", correlationId: message.CorrelationId });
+    await journal.record({ type: "acked", correlationId: id });
+    acknowledged.add(id);
     summary.acknowledged++;
-    emit({ type: "acknowledged", correlationId: message.CorrelationId });
+    emit({ type: "acknowledged", correlationId: id });
     return true;
   };
 
@@ -119,9 +142,11 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const ensureStored = async (message: DequeueMessage): Promise<boolean> => {
     const id = message.CorrelationId;
     const fileName = packageFileName(message);
-    // Only a verified package is ever renamed to its final name, so the name alone proves it is stored.
     const final = path.join(outDir, fileName);
-    if (isFile(final)) {
+    // A name proves nothing (anyone can put a file there): only the size and SHA-256 journaled when this
+    // package was stored make it trusted without downloading it again.
+    const recorded = journal.records.get(id)?.stored;
+    if (recorded && (await fileMatches(final, recorded))) {
       // An earlier run may have crashed between the rename and the folder flush: flush before acknowledging.
       await flushFolder(outDir);
       summary.duplicates++;
@@ -136,10 +161,17 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       try {
         const download = await client.download(message, { signal });
         const stored = await storePackage(download, outDir, fileName, signal);
-        await journal.record({ type: "stored", correlationId: id, ...stored });
-        summary.stored++;
-        summary.bytes += stored.bytes;
-        emit({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes });
+        await journal.record({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes, sha256: stored.sha256 });
+        if (stored.keptAs) summary.replaced.push({ correlationId: id, keptAs: stored.keptAs });
+        if (stored.unchanged) {
+          // The file under its name (left by a run that died before journaling it) had the same bytes.
+          summary.duplicates++;
+          emit({ type: "duplicate", correlationId: id, file: stored.file });
+        } else {
+          summary.stored++;
+          summary.bytes += stored.bytes;
+          emit({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes });
+        }
         return true;
       } catch (err) {
         if (signal.aborted) throw err;
@@ -168,12 +200,33 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     }
   };
 
-  /** Store (unless already stored), extract when asked, then acknowledge; false when the package could not be stored. */
+  /**
+   * Store (unless already stored), extract when asked, then acknowledge; false when the package could not be
+   * stored. A message dequeued again while an earlier delivery is still in flight is not downloaded again: it
+   * waits for that delivery and then acknowledges with its own, newer pop receipt.
+   */
   const complete = async (message: DequeueMessage, recovering = false): Promise<boolean> => {
-    if (!(await ensureStored(message))) return false;
-    if (options.extract) await extract(message);
-    await acknowledge(message, recovering);
-    return true;
+    const id = message.CorrelationId;
+    latestReceipt.set(id, message.PopReceipt);
+    const earlier = inFlight.get(id);
+    if (earlier) {
+      summary.redelivered++;
+      const stored = await earlier;
+      if (stored && !acknowledged.has(id)) await acknowledge(message, recovering);
+      return stored;
+    }
+    const first = (async () => {
+      if (!(await ensureStored(message))) return false;
+      if (options.extract) await extract(message);
+      await acknowledge(message, recovering);
+      return true;
+    })();
+    inFlight.set(id, first);
+    try {
+      return await first;
+    } finally {
+      inFlight.delete(id);
+    }
   };
 
   try {
@@ -214,6 +267,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     await journal.close();
     summary.seconds = (performance.now() - started) / 1000;
   }
+  summary.unfinished = new Set(summary.problems.map((p) => p.correlationId).filter((id) => !acknowledged.has(id))).size;
   return summary;
 }
 
@@ -224,8 +278,4 @@ function retryableDownload(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"].includes(code)) return false;
   return true;
-}
-
-function isFile(file: string): boolean {
-  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, readdirSync } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { link, lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -21,12 +21,23 @@ export function packageFileName(message: Pick<DequeueMessage, "CorrelationId">):
   return `${safe}.zip`;
 }
 
+export interface StoreResult extends StoredPackage {
+  /** The file already under the final name had exactly these bytes: it was kept and nothing was written. */
+  unchanged: boolean;
+  /** A different file that was under the final name, kept under this name instead of being overwritten. */
+  keptAs: string | undefined;
+}
+
 /**
  * Streams a download to a temporary file, flushes it, checks its length against Content-Length and that it
- * opens as a zip, and only then renames it into place (and flushes the folder). A failure removes the
- * temporary file and leaves nothing under the final name.
+ * opens as a zip, and only then puts it under its final name (and flushes the folder). A failure removes
+ * the temporary file and leaves nothing under the final name.
+ *
+ * A file already under the final name is compared with what was downloaded: the same bytes are kept as
+ * they are; a different file is never destroyed but renamed aside to `<name>.replaced-<time>` (reported in
+ * `keptAs`), since it may be someone's data; a folder there stops the store with an error.
  */
-export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoredPackage> {
+export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
   await mkdir(tmpDir, { recursive: true });
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
@@ -50,12 +61,51 @@ export async function storePackage(download: PackageDownload, outDir: string, fi
       throw new Error(`package is truncated: received ${bytes} of ${download.contentLength} bytes`);
     }
     await checkZip(tmp);
+    const stored = { file: final, bytes, sha256: hash.digest("hex") };
+    const existing = await lstat(final).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (existing?.isDirectory()) {
+      // EISDIR, as the rename would fail: a local problem another download does not solve.
+      throw Object.assign(new Error(`${final} is a folder; move it away so the package can be stored under that name`), { code: "EISDIR" });
+    }
+    if (existing && (await fileMatches(final, stored))) {
+      await rm(tmp, { force: true });
+      await flushFolder(outDir);
+      return { ...stored, unchanged: true, keptAs: undefined };
+    }
+    // A second name first, then the atomic replace: at every moment the other file has a name.
+    const keptAs = existing ? await linkAside(final) : undefined;
     await rename(tmp, final);
     await flushFolder(outDir);
-    return { file: final, bytes, sha256: hash.digest("hex") };
+    return { ...stored, unchanged: false, keptAs };
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** True when `file` is a regular file with exactly the recorded size and SHA-256 (the size is checked first, without reading). */
+export async function fileMatches(file: string, expected: Pick<StoredPackage, "bytes" | "sha256">): Promise<boolean> {
+  const stat = await lstat(file).catch(() => undefined);
+  if (!stat?.isFile() || stat.size !== expected.bytes) return false;
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(file), hash);
+  return hash.digest("hex") === expected.sha256;
+}
+
+/** Gives `file` a second, unused name `<file>.replaced-<UTC time>[-n]` and returns it. */
+async function linkAside(file: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  for (let n = 0; ; n++) {
+    const aside = `${file}.replaced-${stamp}${n === 0 ? "" : `-${n}`}`;
+    try {
+      await link(file, aside);
+      return aside;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
   }
 }
 
@@ -81,10 +131,13 @@ export class UnreadablePackageError extends Error {
   }
 }
 
-/** Reads the zip's central directory entry by entry: a truncated or non-zip file fails here. */
+/**
+ * Reads the zip's central directory entry by entry: a truncated or non-zip file fails here. Entry names are
+ * not judged: a name that is unsafe to extract does not make the package unsafe to store (extract.ts refuses it).
+ */
 export function checkZip(file: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: false }, (err, zip) => {
       if (err || !zip) return reject(new UnreadablePackageError(`not a readable zip: ${err?.message ?? "no archive"}`));
       let entries = 0;
       zip.on("entry", () => {

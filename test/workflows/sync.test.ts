@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FnoError } from "../../src/client/index.ts";
@@ -241,5 +241,65 @@ describe("sync against the simulator", () => {
     sim.clock.advance(31 * 60_000);
     const later = await sync(sim, out);
     expect(later).toMatchObject({ duplicates: 1, acknowledged: 1, problems: [] });
+  });
+
+  it("a message redelivered while its download outlasts the visibility timeout is downloaded, stored and acknowledged once", async () => {
+    // The issue's run: 2 s visibility timeout, 2.5 s downloads, 20 messages, the default concurrency.
+    const sim = await simulator(20, { visibilityTimeoutSeconds: 2 });
+    withFaults(sim, { rules: [{ kind: "latency", endpoint: "download", ms: 2500 }] });
+    const out = tempDir("fno-sync-");
+    const summary = await syncExports({ client: simulatorClient(sim), activityId: activity, outDir: out });
+    const counters = sim.counters();
+    // Some messages really were handed out again while their first download was still running.
+    expect(summary.dequeued).toBeGreaterThan(20);
+    expect(summary).toMatchObject({ stored: 20, acknowledged: 20, duplicates: 0, unfinished: 0, problems: [] });
+    expect(summary.redelivered).toBe(summary.dequeued - 20);
+    expect(counters.requests.download).toBe(20);
+    expect(sim.exportMessages(activity).every((m) => m.ackedAt !== null)).toBe(true);
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    const storedLines = readFileSync(path.join(out, ".fno-sync", "journal.jsonl"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"type":"stored"'));
+    expect(storedLines).toHaveLength(20);
+  }, 60_000);
+
+  it("a file under the package's name that does not match what F&O sent is not trusted, and is kept aside, not destroyed", async () => {
+    const sim = await simulator(2);
+    const [victim] = sim.exportMessages(activity);
+    // A run dequeued the message and went away; someone (or something) then left an empty file under its name.
+    await simulatorClient(sim).dequeue(activity);
+    sim.clock.advance(31 * 60_000);
+    const out = tempDir("fno-sync-");
+    const name = `${victim!.correlationId}.zip`;
+    writeFileSync(path.join(out, name), "");
+    const summary = await sync(sim, out);
+    expect(summary).toMatchObject({ stored: 2, duplicates: 0, acknowledged: 2, problems: [] });
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    const keptAside = readdirSync(out).filter((n) => n.startsWith(`${name}.replaced-`));
+    expect(keptAside).toHaveLength(1);
+    expect(readFileSync(path.join(out, keptAside[0]!), "utf8")).toBe("");
+    expect(summary.replaced).toEqual([{ correlationId: victim!.correlationId, keptAs: path.join(out, keptAside[0]!) }]);
+  });
+
+  it("a stored package changed on disk after it was journaled is downloaded again; an unchanged one is trusted without a download", async () => {
+    const sim = await simulator(2);
+    const out = tempDir("fno-sync-");
+    // The first run stores both packages; the acknowledgements fail, so both come back.
+    withFaults(sim, { rules: [{ kind: "status", endpoint: "ack", status: 500 }] });
+    expect((await sync(sim, out)).stored).toBe(2);
+    withFaults(sim, {});
+    const [changed, intact] = sim.exportMessages(activity);
+    const changedFile = path.join(out, `${changed!.correlationId}.zip`);
+    const original = readFileSync(changedFile);
+    // Same length, different bytes: only the SHA-256 tells.
+    writeFileSync(changedFile, Buffer.alloc(original.length, 0x41));
+    sim.clock.advance(31 * 60_000);
+    const downloadsBefore = sim.counters().requests.download;
+    const rerun = await sync(sim, out);
+    expect(rerun).toMatchObject({ stored: 1, duplicates: 1, acknowledged: 2, problems: [] });
+    expect(sim.counters().requests.download - downloadsBefore).toBe(1);
+    expect(await packagesOnDisk(out)).toEqual(expectedPackages(sim, activity));
+    expect(rerun.replaced.map((r) => r.correlationId)).toEqual([changed!.correlationId]);
+    expect(existsSync(path.join(out, `${intact!.correlationId}.zip`))).toBe(true);
   });
 });

@@ -42,11 +42,16 @@ export function registerSync(program: Command): void {
           `${summary.problems.length} problem(s), ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s → ${summary.outDir}\n`,
       );
     }
-    if (summary.problems.length > 0) {
-      throw new CliError(
-        `${summary.problems.length} message(s) were not completed and stay in the queue (they return after the visibility timeout); rerun sync later`,
-        ExitCode.failed,
-      );
+    for (const { correlationId, keptAs } of summary.replaced) {
+      process.stderr.write(`fno-connector: the file under ${correlationId}'s package name did not hold that package; it was kept as ${keptAs}\n`);
     }
+    const notExtracted = summary.problems.filter((p) => p.stage === "extract").length;
+    const reasons = [
+      ...(summary.unfinished > 0
+        ? [`${summary.unfinished} message(s) were not completed and stay in the queue (they return after the visibility timeout); rerun sync later`]
+        : []),
+      ...(notExtracted > 0 ? [`${notExtracted} package(s) were stored and acknowledged but not extracted (see the problems above)`] : []),
+    ];
+    if (reasons.length > 0) throw new CliError(reasons.join("; "), ExitCode.failed);
   });
 }
