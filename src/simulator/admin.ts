@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { JSON_TYPE, isJsonUtf8, readBody } from "./http.ts";
+import { STATUS_CODES } from "node:http";
+import { isJsonUtf8, malformedPath, readBody, sendJson } from "./http.ts";
 import { toExportSeed, type ExportSeedRequest, type FaultOptions } from "./options.ts";
-import { findProblem, validateExportSeed } from "./schema.ts";
+import { findProblem, findSeedVolumeProblem, validateClockAdvance, validateExportSeed } from "./schema.ts";
 import { SimulatorConfigError } from "./errors.ts";
 import type { SeededExport, Simulator } from "./simulator.ts";
 
 /**
  * The admin API, for tests and tools in another process. No bearer token: the server listens on
- * 127.0.0.1 only. Bodies and answers are JSON; errors are `{ "error": "<text>" }` with 400, 404 or 405.
+ * 127.0.0.1 only. Bodies and answers are JSON; errors are OData-style, `{ "error": { "code", "message",
+ * "target" } }` with 400, 404 or 405, `target` the JSON pointer of the offending field when there is one.
+ * Every input is checked against its bounds before anything changes, so a refused request leaves the
+ * simulator as it was.
  *
  *   GET  /_admin/connection                    SimulatorConnection
  *   GET  /_admin/counters                      CounterSnapshot
@@ -26,30 +30,34 @@ export async function handleAdmin(simulator: Simulator, req: IncomingMessage, re
     if (answer === undefined) {
       res.writeHead(204).end();
     } else {
-      send(res, 200, answer);
+      sendJson(res, 200, answer);
     }
   } catch (err) {
-    if (err instanceof AdminError) send(res, err.status, { error: err.message }, err.allow);
-    else if (err instanceof SimulatorConfigError) send(res, 400, { error: err.message });
+    if (err instanceof AdminError) sendError(res, err.status, err.message, err.target, err.allow);
+    else if (err instanceof SimulatorConfigError) sendError(res, 400, err.message, err.pointer || undefined);
     else throw err;
   }
 }
 
 class AdminError extends Error {
   readonly status: number;
+  readonly target: string | undefined;
   readonly allow: string | undefined;
-  constructor(status: number, message: string, allow?: string) {
-    super(message);
+  constructor(status: number, message: string, options: { target?: string; allow?: string } = {}) {
+    super(options.target ? `${options.target}: ${message}` : message);
     this.status = status;
-    this.allow = allow;
+    this.target = options.target;
+    this.allow = options.allow;
   }
 }
 
 async function route(simulator: Simulator, req: IncomingMessage, path: string): Promise<unknown> {
   const method = req.method ?? "GET";
   const expect = (allowed: string) => {
-    if (method !== allowed) throw new AdminError(405, `${method} is not allowed on ${path}; use ${allowed}.`, allowed);
+    if (method !== allowed) throw new AdminError(405, `${method} is not allowed on ${path}; use ${allowed}.`, { allow: allowed });
   };
+  const malformed = malformedPath(path);
+  if (malformed) throw new AdminError(400, malformed);
   const messages = /^\/_admin\/(export|import)\/([^/]+)\/messages$/.exec(path);
   if (messages) {
     const [, direction, activityId] = messages as unknown as [string, "export" | "import", string];
@@ -81,12 +89,14 @@ async function route(simulator: Simulator, req: IncomingMessage, path: string): 
       return clockState(simulator);
     case "/_admin/clock/advance": {
       expect("POST");
-      const { ms } = (await readJson(req)) as { ms?: unknown };
-      if (typeof ms !== "number") throw new AdminError(400, "the body must be { \"ms\": <milliseconds to move forward> }");
+      const body = await readJson(req);
+      const problem = findProblem(validateClockAdvance, body);
+      if (problem) throw new AdminError(400, problem.message, { target: problem.pointer || "/ms" });
       try {
-        simulator.clock.advance(ms);
+        simulator.clock.advance((body as { ms: number }).ms);
       } catch (err) {
-        throw new AdminError(400, (err as Error).message);
+        // The clock refuses, unchanged, a step past the last time it can show.
+        throw new AdminError(400, (err as Error).message, { target: "/ms" });
       }
       return clockState(simulator);
     }
@@ -101,10 +111,13 @@ async function route(simulator: Simulator, req: IncomingMessage, path: string): 
 async function seedExports(simulator: Simulator, activityId: string, body: unknown): Promise<SeededExport[]> {
   const requests = Array.isArray(body) ? body : [body];
   // Check every request before queueing any, so a bad batch leaves the queue as it was.
+  const pointerOf = (index: number) => (Array.isArray(body) ? `/${index}` : "");
   requests.forEach((request, index) => {
     const problem = findProblem(validateExportSeed, request);
-    if (problem) throw new SimulatorConfigError(problem.message, Array.isArray(body) ? `/${index}${problem.pointer}` : problem.pointer);
+    if (problem) throw new SimulatorConfigError(problem.message, pointerOf(index) + problem.pointer);
   });
+  const volume = findSeedVolumeProblem((requests as ExportSeedRequest[]).map((request, index) => ({ pointer: pointerOf(index), request })));
+  if (volume) throw new SimulatorConfigError(volume.message, volume.pointer);
   const seeded: SeededExport[] = [];
   for (const request of requests as ExportSeedRequest[]) {
     for (let i = 0; i < (request.count ?? 1); i++) seeded.push(await simulator.seedExport(activityId, toExportSeed(request)));
@@ -127,8 +140,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, status: number, value: unknown, allow?: string): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": body.length, ...(allow ? { allow } : {}) });
-  res.end(body);
+/** An OData-style error: `code` is the status's name without spaces ("BadRequest"). */
+function sendError(res: ServerResponse, status: number, message: string, target: string | undefined, allow?: string): void {
+  const code = (STATUS_CODES[status] ?? "Error").replace(/\s+/g, "");
+  sendJson(res, status, { error: { code, message, ...(target === undefined ? {} : { target }) } }, allow ? { allow } : {});
 }

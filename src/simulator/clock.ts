@@ -10,6 +10,9 @@ export interface ClockOptions {
   start?: number;
 }
 
+/** The last moment the clock can reach: 9999-12-31T23:59:59.999Z, the end of four-digit ISO years. */
+export const maxSimulatedTime = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export class SimulatedClock {
   readonly frozen: boolean;
   #base: number;
@@ -26,10 +29,18 @@ export class SimulatedClock {
     return this.frozen ? this.#base + this.#offset : Date.now() + this.#base + this.#offset;
   }
 
-  /** Moves simulated time forward; moving it back would let expired tokens and delivered messages revive. */
+  /**
+   * Moves simulated time forward; moving it back would let expired tokens and delivered messages revive.
+   * Refused, with the clock unchanged, past `maxSimulatedTime`: beyond it times cannot be shown or compared
+   * exactly, and since the clock never goes back, that state could not be left.
+   */
   advance(milliseconds: number): number {
     if (!Number.isFinite(milliseconds) || milliseconds < 0) {
       throw new RangeError(`clock can only move forward by a finite number of milliseconds, got ${milliseconds}`);
+    }
+    const latest = maxSimulatedTime - this.now();
+    if (milliseconds > latest) {
+      throw new RangeError(`clock can move forward by at most ${latest} ms more (to ${new Date(maxSimulatedTime).toISOString()}), got ${milliseconds}`);
     }
     this.#offset += milliseconds;
     return this.now();

@@ -12,9 +12,26 @@ export function fnoError(message: string, detail: string): { error: { code: stri
   return { error: { code: "", message, innererror: { message: detail } } };
 }
 
+/** Why a request path cannot be read (percent-encoding that is not UTF-8), or undefined when it can. */
+export function malformedPath(pathname: string): string | undefined {
+  try {
+    decodeURIComponent(pathname);
+    return undefined;
+  } catch {
+    return `The request path '${pathname}' is not valid percent-encoding (each % must start an escape of UTF-8 bytes).`;
+  }
+}
+
 export const JSON_TYPE = "application/json; charset=utf-8";
 /** What F&O's OData endpoints answer with (the `/data` actions), per the captured responses in §4.1. */
 export const ODATA_JSON_HEADERS = { "content-type": "application/json; odata.metadata=minimal; charset=utf-8", "odata-version": "4.0" };
+
+/** Answers outside an `Exchange` (no faults, no counters): routing errors and the admin API. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: OutgoingHttpHeaders = {}): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": body.length, ...headers });
+  res.end(body);
+}
 
 /** One request and its answer; everything a handler writes goes through here so faults and counters apply. */
 export class Exchange {

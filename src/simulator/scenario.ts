@@ -1,6 +1,6 @@
 import { loadSpec } from "../spec/load.ts";
 import type { SimulatorOptions } from "./options.ts";
-import { findProblem, validateOptions } from "./schema.ts";
+import { findOptionsProblem } from "./schema.ts";
 
 /** A scenario file that parses but does not describe a simulator run; the message names file, line and pointer. */
 export class ScenarioError extends Error {
@@ -16,7 +16,7 @@ export class ScenarioError extends Error {
  */
 export function loadScenario(file: string): SimulatorOptions {
   const spec = loadSpec(file);
-  const problem = findProblem(validateOptions, spec.value);
+  const problem = findOptionsProblem(spec.value);
   if (problem) {
     const { pointer, message } = problem;
     const at = spec.locate(pointer);

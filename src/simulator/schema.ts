@@ -1,11 +1,14 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { joinPointer } from "../spec/pointer.ts";
+import { maxSimulatedTime } from "./clock.ts";
 import { endpointNames } from "./endpoints.ts";
+import type { ExportSeedRequest } from "./options.ts";
 
 /**
  * JSON Schemas for everything that reaches the simulator as data: scenario files, and the admin API's
  * fault and seed bodies. They mirror the TypeScript types in options.ts, faults.ts, throttle.ts and
- * import-queue.ts; ranges the types cannot say (a rate is 0..1) are stated here.
+ * import-queue.ts; ranges the types cannot say (a rate is 0..1) are stated here. Every number is bounded,
+ * so no input can make the simulator hang, exhaust memory or reach a time it cannot show.
  */
 const guid = { type: "string", format: "guid" };
 const endpoint = { enum: [...endpointNames] };
@@ -15,7 +18,17 @@ const selector = {
   after: { type: "integer", minimum: 0 },
   times: { type: "integer", minimum: 0 },
 };
-const seconds = { type: "number", minimum: 0 };
+/** Durations in seconds (visibility timeout, Retry-After, import progress): up to a year. */
+const seconds = { type: "number", minimum: 0, maximum: 365 * 24 * 3600 };
+/** Injected latency in milliseconds: up to 10 minutes, longer than any client waits for an answer. */
+const latencyMs = { type: "number", minimum: 0, maximum: 600_000 };
+
+/**
+ * How much one seeding (an admin request, or a scenario's activities) may queue: messages, and bytes of
+ * generated or given content, which are generated and hashed before the answer. 10,000 messages is five
+ * times the drain benchmark; 8 GiB is what the extract limits allow one package to unpack to.
+ */
+export const seedLimits = { messages: 10_000, bytes: 8 * 1024 ** 3 } as const;
 
 const faultRule = {
   type: "object",
@@ -47,7 +60,7 @@ const faultRule = {
     },
     {
       if: { properties: { kind: { const: "latency" } } },
-      then: { required: ["ms"], additionalProperties: false, properties: { ...selector, kind: {}, ms: seconds } },
+      then: { required: ["ms"], additionalProperties: false, properties: { ...selector, kind: {}, ms: latencyMs } },
     },
   ],
 };
@@ -62,16 +75,18 @@ const faults = {
       required: ["ratePerSecond", "burst"],
       additionalProperties: false,
       properties: {
-        ratePerSecond: { type: "number", exclusiveMinimum: 0 },
-        burst: { type: "number", minimum: 1 },
+        // A slower rate would announce Retry-After times of years.
+        ratePerSecond: { type: "number", minimum: 0.001, maximum: 1_000_000 },
+        burst: { type: "number", minimum: 1, maximum: 1_000_000 },
         endpoints: { type: "array", items: endpoint, minItems: 1 },
       },
     },
-    tokenLifetimeSeconds: { type: "integer", minimum: 1 },
+    // Entra issues tokens for at most a day.
+    tokenLifetimeSeconds: { type: "integer", minimum: 1, maximum: 86_400 },
   },
 };
 
-const count = { type: "integer", minimum: 1 };
+const count = { type: "integer", minimum: 1, maximum: seedLimits.messages };
 const exportSeed = {
   type: "object",
   required: ["kind"],
@@ -84,7 +99,7 @@ const exportSeed = {
         additionalProperties: false,
         properties: {
           kind: {},
-          dataBytes: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+          dataBytes: { type: "integer", minimum: 0, maximum: seedLimits.bytes },
           // Becomes a file name inside the zip: no path separators.
           entity: { type: "string", minLength: 1, pattern: "^[^/\\\\]+$" },
           contentSeed: { type: "integer", minimum: 0, maximum: 0xffffffff },
@@ -128,7 +143,7 @@ const options = {
       properties: { clientId: { type: "string", minLength: 1 }, clientSecret: { type: "string", minLength: 1 } },
     },
     visibilityTimeoutSeconds: seconds,
-    maxEnqueueBytes: { type: "integer", minimum: 0 },
+    maxEnqueueBytes: { type: "integer", minimum: 0, maximum: seedLimits.bytes },
     activities: {
       type: "array",
       items: {
@@ -169,7 +184,7 @@ const options = {
     clock: {
       type: "object",
       additionalProperties: false,
-      properties: { frozen: { type: "boolean" }, start: { type: "integer", minimum: 0 } },
+      properties: { frozen: { type: "boolean" }, start: { type: "integer", minimum: 0, maximum: maxSimulatedTime } },
     },
   },
 };
@@ -179,7 +194,15 @@ const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false });
 // Activity IDs as F&O shows them: a GUID, with or without braces, any case.
 ajv.addFormat("guid", /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i);
 
-export const validateOptions = ajv.compile(options);
+const clockAdvance = {
+  type: "object",
+  required: ["ms"],
+  additionalProperties: false,
+  properties: { ms: { type: "number", minimum: 0, maximum: maxSimulatedTime } },
+};
+
+const validateOptions = ajv.compile(options);
+export const validateClockAdvance = ajv.compile(clockAdvance);
 export const validateFaults = ajv.compile(faults);
 export const validateExportSeed = ajv.compile(exportSeed);
 
@@ -210,4 +233,38 @@ function firstError(validate: ValidateFunction): SchemaProblem {
     return { pointer: error.instancePath, message: `must be one of ${allowed}` };
   }
   return { pointer: error.instancePath, message: error.message ?? "is not valid" };
+}
+
+/**
+ * The first seed request (each already valid against its schema) that takes a seeding past `seedLimits`,
+ * pointed at its `count`; `items` carry the pointer of each request.
+ */
+export function findSeedVolumeProblem(items: { pointer: string; request: ExportSeedRequest }[]): SchemaProblem | undefined {
+  let messages = 0;
+  let bytes = 0;
+  for (const { pointer, request } of items) {
+    const count = request.count ?? 1;
+    messages += count;
+    // Base64 carries three bytes in four characters.
+    bytes += count * (request.kind === "package" ? request.dataBytes : request.kind === "bytes" ? Math.floor((request.base64.length * 3) / 4) : 0);
+    if (messages > seedLimits.messages) {
+      return { pointer: joinPointer(pointer, "count"), message: `takes the seeding to more than ${seedLimits.messages} messages` };
+    }
+    if (bytes > seedLimits.bytes) {
+      return { pointer: joinPointer(pointer, "count"), message: `takes the seeding to more than ${seedLimits.bytes} bytes of content` };
+    }
+  }
+  return undefined;
+}
+
+/** The first problem in simulator options (a scenario file, or `startSimulator`'s data): schema, then seed volume. */
+export function findOptionsProblem(value: unknown): SchemaProblem | undefined {
+  const problem = findProblem(validateOptions, value);
+  if (problem) return problem;
+  const activities = (value as { activities?: { messages?: ExportSeedRequest[] }[] }).activities ?? [];
+  return findSeedVolumeProblem(
+    activities.flatMap((activity, i) =>
+      (activity.messages ?? []).map((request, j) => ({ pointer: joinPointer("/activities", i, "messages", j), request })),
+    ),
+  );
 }

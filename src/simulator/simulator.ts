@@ -18,8 +18,10 @@ import {
   acceptsJson,
   fnoError,
   isJsonUtf8,
+  malformedPath,
   parseMediaType,
   readBody,
+  sendJson,
 } from "./http.ts";
 import { ImportLedger } from "./import-queue.ts";
 import {
@@ -33,7 +35,7 @@ import {
   type SimulatorOptions,
 } from "./options.ts";
 import { SeededRandom, deriveSeed } from "./random.ts";
-import { findProblem, validateExportSeed, validateFaults, validateOptions } from "./schema.ts";
+import { findOptionsProblem, findProblem, validateExportSeed, validateFaults } from "./schema.ts";
 import { RetryAfterLedger, TokenBucket, retryAfter } from "./throttle.ts";
 
 /** What a client needs to connect, as `fno-connector simulate` prints it. */
@@ -108,7 +110,7 @@ const ACTIONS_PATH = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.Da
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { clock, ...data } = options;
-  const problem = findProblem(validateOptions, data);
+  const problem = findOptionsProblem(data);
   if (problem) throw new SimulatorConfigError(problem.message, problem.pointer);
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -362,6 +364,12 @@ export class Simulator {
         await handleAdmin(this, req, res, url);
         return;
       }
+      // Handlers decode path segments; a path that cannot be decoded is the client's mistake, not a 500.
+      const malformed = malformedPath(url.pathname);
+      if (malformed) {
+        sendJson(res, 400, fnoError("Bad Request", malformed));
+        return;
+      }
       const candidates = this.#routes.filter((route) => route.pattern.test(url.pathname));
       const route = candidates.find((candidate) => candidate.method === req.method);
       if (!route) {
@@ -371,9 +379,7 @@ export class Simulator {
           status === 405
             ? `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(", ")}.`
             : `No HTTP resource was found that matches the request URI '${url.pathname}'.`;
-        const body = Buffer.from(JSON.stringify(fnoError(STATUS_CODES[status]!, detail)));
-        res.writeHead(status, { "content-type": JSON_TYPE, "content-length": body.length, ...(status === 405 ? { allow: allowed.join(", ") } : {}) });
-        res.end(body);
+        sendJson(res, status, fnoError(STATUS_CODES[status]!, detail), status === 405 ? { allow: allowed.join(", ") } : {});
         return;
       }
       await this.#serve(new Exchange(req, res, url, route.endpoint, this.#counters), route);
@@ -383,9 +389,7 @@ export class Simulator {
         res.destroy();
         return;
       }
-      const body = Buffer.from(JSON.stringify(fnoError("An error has occurred.", err instanceof Error ? err.message : String(err))));
-      res.writeHead(500, { "content-type": JSON_TYPE, "content-length": body.length });
-      res.end(body);
+      sendJson(res, 500, fnoError("An error has occurred.", err instanceof Error ? err.message : String(err)));
     }
   }
 

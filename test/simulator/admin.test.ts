@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultIds, type Simulator } from "../../src/simulator/index.ts";
+import { maxSimulatedTime } from "../../src/simulator/clock.ts";
+import { seedLimits } from "../../src/simulator/schema.ts";
 import { START, call, dequeuePath, start, token } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;
@@ -59,7 +61,7 @@ describe("admin API over HTTP", () => {
     const simulator = await start();
     const response = await admin(simulator, `/export/${activity}/messages`, "POST", [{ kind: "package", dataBytes: 1 }, { kind: "package", dataBytes: -1 }]);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "/1/dataBytes: must be >= 0" });
+    expect(await response.json()).toEqual({ error: { code: "BadRequest", message: "/1/dataBytes: must be >= 0", target: "/1/dataBytes" } });
     expect(simulator.exportMessages(activity)).toHaveLength(0);
   });
 
@@ -67,7 +69,7 @@ describe("admin API over HTTP", () => {
     const simulator = await start();
     const response = await admin(simulator, `/export/${defaultIds.importActivityId}/messages`, "POST", { kind: "missing-file" });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toContain("no export activity");
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("no export activity");
   });
 
   it("reads and resets counters", async () => {
@@ -86,7 +88,9 @@ describe("admin API over HTTP", () => {
     expect((await call(simulator, await token(simulator), dequeuePath(activity))).status).toBe(503);
     const bad = await admin(simulator, "/faults", "PUT", { throttle: { ratePerSecond: 0, burst: 1 } });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: "/throttle/ratePerSecond: must be > 0" });
+    expect(await bad.json()).toEqual({
+      error: { code: "BadRequest", message: "/throttle/ratePerSecond: must be >= 0.001", target: "/throttle/ratePerSecond" },
+    });
   });
 
   it("moves the clock and expires tokens", async () => {
@@ -116,5 +120,59 @@ describe("admin API over HTTP", () => {
     const wrong = await admin(simulator, "/counters", "POST");
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET");
+  });
+});
+
+// C5 (issue 9): the admin surface could leave the simulator in a state it could not leave.
+describe("admin input is bounded, and a refusal changes nothing", () => {
+  it("refuses a clock advance past what the clock can show, and tokens keep working", async () => {
+    const simulator = await start();
+    const response = await admin(simulator, "/clock/advance", "POST", { ms: 1e308 });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; message: string; target: string } };
+    expect(error).toMatchObject({ code: "BadRequest", target: "/ms" });
+    expect(error.message).toMatch(/^\/ms: must be <= \d+/);
+    expect(await (await admin(simulator, "/clock")).json()).toEqual({ now: new Date(START).toISOString(), frozen: true });
+    expect((await call(simulator, await token(simulator), dequeuePath(activity))).status).toBe(204);
+    // Steps that are each allowed still cannot carry the clock past its last representable time.
+    expect(() => simulator.clock.advance(maxSimulatedTime)).toThrow(RangeError);
+    expect(simulator.clock.now()).toBe(START);
+  });
+
+  it("refuses a seed count above the limit before queueing anything", async () => {
+    const simulator = await start();
+    const response = await admin(simulator, `/export/${activity}/messages`, "POST", { kind: "missing-file", count: 2_000_000 });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: "BadRequest", message: `/count: must be <= ${seedLimits.messages}`, target: "/count" },
+    });
+    expect(simulator.exportMessages(activity)).toHaveLength(0);
+  });
+
+  it("refuses a seed batch that would generate more bytes than the limit, naming the item", async () => {
+    const simulator = await start();
+    const response = await admin(simulator, `/export/${activity}/messages`, "POST", [
+      { kind: "missing-file" },
+      { kind: "package", dataBytes: 1024 ** 3, count: 9 },
+    ]);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { message: string; target: string } };
+    expect(error.target).toBe("/1/count");
+    expect(error.message).toContain(`more than ${seedLimits.bytes} bytes`);
+    expect(simulator.exportMessages(activity)).toHaveLength(0);
+  });
+
+  it("answers 400 naming the path for malformed percent-encoding, in the API and the admin surface", async () => {
+    const simulator = await start();
+    const bearer = await token(simulator);
+    for (const path of ["/api/connector/dequeue/%E0%A4%A", `/${"%E0%A4%A"}/oauth2/v2.0/token`]) {
+      const response = await call(simulator, bearer, path, path.includes("token") ? { body: "grant_type=client_credentials" } : {});
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { error: { message: string; innererror: { message: string } } };
+      expect(body.error.innererror.message).toContain(`'${path}' is not valid percent-encoding`);
+    }
+    const adminResponse = await admin(simulator, "/export/%E0%A4%A/messages");
+    expect(adminResponse.status).toBe(400);
+    expect(((await adminResponse.json()) as { error: { message: string } }).error.message).toContain("is not valid percent-encoding");
   });
 });

@@ -65,6 +65,14 @@ describe("scenario files", () => {
     ["a rate above 1", "faults:\n  rules:\n    - endpoint: dequeue\n      kind: status\n      status: 503\n      rate: 2\n", "6:7", "/faults/rules/0/rate must be <= 1"],
     ["a status fault without status", "faults:\n  rules:\n    - { endpoint: dequeue, kind: status }\n", "3:7", "/faults/rules/0 must have required property 'status'"],
     ["an activity ID that is not a GUID", "activities:\n  - { id: job-1, direction: export }\n", "2:7", '/activities/0/id must match format "guid"'],
+    // C5 (issue 9): every number is bounded, so no scenario starts the simulator in a state it cannot leave.
+    ["a clock start past year 9999", "clock: { frozen: true, start: 1e300 }\n", "1:24", "/clock/start must be <= 253402300799999"],
+    [
+      "more messages than one seeding may queue",
+      `activities:\n  - id: ${"ab31e09f-0000-4000-8000-00000000000a"}\n    direction: export\n    messages:\n      - { kind: missing-file, count: 6000 }\n      - { kind: missing-file, count: 6000 }\n`,
+      "6:31",
+      "/activities/0/messages/1/count takes the seeding to more than 10000 messages",
+    ],
   ])("report %s with file, line and pointer", (_case, text, at, message) => {
     const file = write("bad.yaml", text);
     expect(() => loadScenario(file)).toThrow(ScenarioError);
