@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { loadSpec, SpecLoadError, type LoadedSpec } from "../spec/load.ts";
+import { joinPointer } from "../spec/pointer.ts";
 import type { BuildConfig } from "./config.ts";
 import type { CompiledConnector, PackageFileName } from "./package.ts";
 
@@ -33,7 +34,10 @@ export function compileConnector(sourceDir: string, config: BuildConfig): Compil
   }
 
   const definitionDoc = asObject(definition);
-  const propertiesDoc = fillPlaceholders(asObject(properties), { clientId: config.clientId }) as Record<string, unknown>;
+  const propertiesDoc = fillPlaceholders(asObject(properties), { clientId: config.clientId, resourceUri: config.resourceUri }, properties, "") as Record<
+    string,
+    unknown
+  >;
   const settings = {
     apiDefinition: "apiDefinition.swagger.json",
     apiProperties: "apiProperties.json",
@@ -62,16 +66,24 @@ function asObject(spec: LoadedSpec): Record<string, unknown> {
 }
 
 /**
- * Replaces build-time placeholders written as `{{name}}` (no spaces). Platform placeholders such as
- * `{{ resourceUri }}` (with spaces, resolved by Power Platform per connection) are left alone.
+ * Replaces the build-time placeholders `{{clientId}}` and `{{resourceUri}}`. Any other `{{…}}` is an error:
+ * Power Platform has no such templates (in public connectors they are publishers' redactions), so one
+ * left in the package would reach the platform as literal text.
  */
-function fillPlaceholders(value: unknown, values: Record<string, string>): unknown {
+function fillPlaceholders(value: unknown, values: Record<string, string>, spec: LoadedSpec, pointer: string): unknown {
   if (typeof value === "string") {
-    return value.replace(/\{\{([A-Za-z]+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+    return value.replace(/\{\{([^}]*)\}\}/g, (whole, name: string) => {
+      const filled = values[name];
+      if (filled === undefined) {
+        const known = Object.keys(values).map((k) => `{{${k}}}`).join(", ");
+        throw new SpecLoadError("syntax", `"${whole}" at ${pointer} is not a build placeholder (known: ${known})`, spec.locate(pointer), pointer);
+      }
+      return filled;
+    });
   }
-  if (Array.isArray(value)) return value.map((item) => fillPlaceholders(item, values));
+  if (Array.isArray(value)) return value.map((item, i) => fillPlaceholders(item, values, spec, joinPointer(pointer, i)));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, values)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, values, spec, joinPointer(pointer, k))]));
   }
   return value;
 }

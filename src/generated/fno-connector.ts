@@ -13,7 +13,7 @@ export type paths = {
         };
         /**
          * Download an exported package
-         * @description Downloads the package behind the Download location returned by Dequeue, with the connection's credentials. The location must point at the connection's own environment.
+         * @description Downloads a package that Dequeue announced, from the connection's own environment. Pass the path and query of Dequeue's Download location without the leading slash: substring(uriPathAndQuery(Download location), 1). The host always comes from the connection.
          */
         get: operations["Download"];
         put?: never;
@@ -311,8 +311,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The Download location value returned by Dequeue. */
-                downloadLocation: string;
+                /** @description The path and query of Dequeue's Download location, without the leading slash, for example api/connector/download/%7B…%7D?correlation-id=…&blob=… */
+                downloadPath: string;
             };
             path?: never;
             cookie?: never;

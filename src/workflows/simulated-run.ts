@@ -7,6 +7,7 @@ import { defaultIds, startSimulator, type SimulatorConnection } from "../simulat
 import { syncExports, type SyncSummary } from "./export-sync.ts";
 import { importFile, type ImportResult } from "./import.ts";
 import { packageDigests, packageFileName, storePackage } from "./package-store.ts";
+import { downloadPathOf } from "./download-path.ts";
 
 export interface SimulatedRunOptions {
   /** The compiled connector the gateway runs (dist/connector). */
@@ -76,10 +77,16 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
       const dequeued = await invoke(options.connector, "Dequeue", { parameters: { activityId: exportActivity }, connection });
       if (dequeued.status === 204) break;
       const message = dequeued.outputs as DequeueMessage;
+      // As connector/README.md's guidance says: a message without a package is reported and acknowledged.
+      if (message.IsDownLoadFileExist === false || !message.DownloadLocation) {
+        await invoke(options.connector, "Acknowledge", { parameters: { activityId: exportActivity, message }, connection });
+        log(`connector: Dequeue → no package (${message.FileDownLoadErrorMessage || "no Download location"}) → Acknowledge ${message.CorrelationId}`);
+        continue;
+      }
       const download = await invoke(
         options.connector,
         "Download",
-        { parameters: { downloadLocation: message.DownloadLocation }, connection },
+        { parameters: { downloadPath: downloadPathOf(message.DownloadLocation) }, connection },
         { binary: "stream" },
       );
       const length = download.headers["content-length"];

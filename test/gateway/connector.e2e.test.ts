@@ -5,9 +5,10 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { placeholderClientId } from "../../src/compile/config.ts";
+import { placeholderConfig } from "../../src/compile/config.ts";
 import { compileConnector } from "../../src/compile/index.ts";
 import { buildRequest, invoke, ResponseError } from "../../src/gateway/index.ts";
+import { downloadPathOf } from "../../src/workflows/download-path.ts";
 import { repoRoot } from "../support/shared.ts";
 import { connectorPackage } from "./support/connector.ts";
 import { startEnvironment, type Environment } from "./support/server.ts";
@@ -51,11 +52,11 @@ describe("our connector through the gateway", () => {
     expect(await invoke(pkg, "Dequeue", { parameters: { activityId }, connection })).toMatchObject({ status: 204, outputs: undefined });
   });
 
-  it("Download fetches the DownloadLocation as given, query and escapes intact, and returns the bytes", async () => {
+  it("Download fetches the Download location's path and query on the connection's host, escapes intact, and returns the bytes", async () => {
     const zip = new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
     env.answer(`GET /api/connector/download/${activityPath}`, { status: 200, headers: { "content-type": "application/octet-stream" }, body: zip });
     const location = `${env.url}/api/connector/download/${activityPath}?correlation-id=c1&blob=b1`;
-    const result = await invoke(pkg, "Download", { parameters: { downloadLocation: location }, connection });
+    const result = await invoke(pkg, "Download", { parameters: { downloadPath: downloadPathOf(location) }, connection });
     expect(result.outputs).toEqual(zip);
     expect(env.received[0]).toMatchObject({ method: "GET", url: `/api/connector/download/${activityPath}?correlation-id=c1&blob=b1` });
     expect(env.received[0]?.headers.authorization).toBe("Bearer test-token");
@@ -103,7 +104,7 @@ describe("our connector through the gateway", () => {
   });
 
   it("runs the compiler's CompiledConnector as it is, without writing it", () => {
-    const { connector } = compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+    const { connector } = compileConnector(path.join(repoRoot, "connector"), placeholderConfig);
     expect(buildRequest(connector, "Dequeue", { parameters: { activityId }, connection }).url).toBe(`${env.url}/api/connector/dequeue/${activityPath}`);
   });
 });

@@ -60,7 +60,7 @@ describe("fno-connector invoke", () => {
     const zip = Buffer.from([0x50, 0x4b, 0x05, 0x06, 1, 2, 3]);
     env.answer(`GET /api/connector/download/${activityPath}`, { status: 200, body: zip });
     const out = path.join(work, "package.zip");
-    const download = await cli("Download", "--param", `downloadLocation=${env.url}/api/connector/download/${activityPath}?blob=b`, "--out", out);
+    const download = await cli("Download", "--param", `downloadPath=api/connector/download/${activityPath}?blob=b`, "--out", out);
     expect(download.code).toBe(0);
     expect(readFileSync(out)).toEqual(zip);
     expect(existsSync(`${out}.partial`)).toBe(false);

@@ -1,4 +1,5 @@
 import { invoke, type ConnectorPackage } from "../../src/gateway/index.ts";
+import { downloadPathOf } from "../../src/workflows/download-path.ts";
 import type { Operations } from "./scenarios.ts";
 
 /**
@@ -26,7 +27,7 @@ export function gatewayOperations(
       const result = await call("Dequeue", { activityId });
       return result.status === 204 ? null : (result.outputs as Record<string, unknown>);
     },
-    download: async (location) => Buffer.from((await call("Download", { downloadLocation: location })).outputs as Uint8Array),
+    download: async (location) => Buffer.from((await call("Download", { downloadPath: downloadPathOf(location) })).outputs as Uint8Array),
     acknowledge: async (activityId, message) => {
       await call("Acknowledge", { activityId, message });
     },

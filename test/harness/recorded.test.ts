@@ -5,7 +5,7 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FnoClient, FnoError } from "../../src/client/index.ts";
 import { compileConnector } from "../../src/compile/index.ts";
-import { placeholderClientId } from "../../src/compile/config.ts";
+import { placeholderConfig } from "../../src/compile/config.ts";
 import { ResponseError } from "../../src/gateway/index.ts";
 import { gatewayOperations } from "./gateway-operations.ts";
 import { repoRoot } from "../support/shared.ts";
@@ -43,7 +43,7 @@ export async function replay(scenario: Scenario, run: (fetch: (r: Request) => Pr
 const noWait = async () => undefined;
 
 // The gateway runs the package compiled from connector/ in memory: the same bytes `npm run build` writes.
-const { connector } = compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+const { connector } = compileConnector(path.join(repoRoot, "connector"), placeholderConfig);
 const throughClient = (fetch: (r: Request) => Promise<Response>) =>
   clientOperations(new FnoClient({ environmentUrl, credential: fixedCredential, fetch, sleep: noWait }));
 const throughGateway = (fetch: (r: Request) => Promise<Response>) =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FnoClient, FnoError, LoopbackClientSecretCredential } from "../../src/client/index.ts";
 import { scopeFor } from "../../src/client/auth.ts";
 import { compileConnector } from "../../src/compile/index.ts";
-import { placeholderClientId } from "../../src/compile/config.ts";
+import { placeholderConfig } from "../../src/compile/config.ts";
 import { ResponseError } from "../../src/gateway/index.ts";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { repoRoot } from "../support/shared.ts";
@@ -18,7 +18,7 @@ import type { Operations } from "./scenarios.ts";
  */
 const exportId = defaultIds.exportActivityId;
 const importId = defaultIds.importActivityId;
-const { connector } = compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+const { connector } = compileConnector(path.join(repoRoot, "connector"), placeholderConfig);
 
 let sim: Simulator;
 let runners: { name: string; ops: Operations }[];

@@ -9,6 +9,7 @@ import { validateDirectory, validateDocuments, type Finding } from "../../src/va
 import { swaggerSchema } from "../../src/validate/rules/swagger-schema.ts";
 import { repoRoot } from "../support/shared.ts";
 import { connector, type Docs } from "./fixtures.ts";
+import { testConfig } from "../support/config.ts";
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "fno-validate-"));
@@ -141,10 +142,7 @@ describe("validateDirectory", () => {
   });
 
   it("passes the package the compiler makes of our connector", () => {
-    const { connector: compiled } = compileConnector(path.join(repoRoot, "connector"), {
-      clientId: "11111111-2222-3333-4444-555555555555",
-      clientIdSource: "FNO_CONNECTOR_CLIENT_ID",
-    });
+    const { connector: compiled } = compileConnector(path.join(repoRoot, "connector"), testConfig);
     const dir = folder({
       "apiDefinition.swagger.json": compiled.files.get("apiDefinition.swagger.json")!.toString(),
       "apiProperties.json": compiled.files.get("apiProperties.json")!.toString(),

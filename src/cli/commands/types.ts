@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { compileConnector } from "../../compile/index.ts";
-import { placeholderClientId } from "../../compile/config.ts";
+import { placeholderConfig } from "../../compile/config.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
 export function registerTypes(program: Command): void {
@@ -14,7 +14,7 @@ export function registerTypes(program: Command): void {
     .option("--check", "fail when the committed file differs from what the source gives")
     .action(async (options: { source: string; out: string; check?: boolean }) => {
       // The client ID only lands in apiProperties, which types do not read: the placeholder keeps this independent of local config.
-      const { connector } = compileConnector(path.resolve(options.source), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+      const { connector } = compileConnector(path.resolve(options.source), placeholderConfig);
       // openapi-typescript pulls in the TypeScript compiler: load it only for this command, not at CLI start-up.
       const { generateTypes } = await import("../../compile/types.ts");
       const text = await generateTypes(connector.definition);

@@ -6,12 +6,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { compileConnector } from "../../../src/compile/index.ts";
-import { placeholderClientId } from "../../../src/compile/config.ts";
+import { placeholderConfig } from "../../../src/compile/config.ts";
 import type { CompiledConnector } from "../../../src/compile/package.ts";
 import { repoRoot } from "../../support/shared.ts";
 
 export function connectorPackage(): CompiledConnector {
-  return compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" }).connector;
+  return compileConnector(path.join(repoRoot, "connector"), placeholderConfig).connector;
 }
 
 /** A package folder for the CLI's --package, written to a temporary folder. */
