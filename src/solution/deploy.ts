@@ -69,17 +69,20 @@ export function runPac(pac: string, args: readonly string[]): Promise<number> {
   });
 }
 
-/** What to do without pac: install it, or import the zip by hand. */
-export function withoutPacHelp(target: DeployTarget): string {
-  const zip = target.kind === "solution" ? target.zip : "the solution zip in dist/solution";
+/** What to do without pac: install it, or import the zips by hand, in order. */
+export function withoutPacHelp(targets: readonly DeployTarget[]): string {
+  const zips = targets.flatMap((t) => (t.kind === "solution" ? [t.zip] : []));
+  const steps =
+    zips.length === 0
+      ? ["  Solutions > Import solution, with the connector solution zip in dist/solution."]
+      : zips.map((zip, i) => `  ${i + 1}. Solutions > Import solution > Browse, choose ${zip}, then Next${i === 0 && zips.length > 1 ? " (the connector first: the flows solution needs it)" : ""}.`);
   return [
     "pac (the Microsoft Power Platform CLI) is not on PATH.",
     "Install it with the .NET SDK:  dotnet tool install --global Microsoft.PowerApps.CLI.Tool",
     "  (or install the Power Platform Tools extension for Visual Studio Code), then sign in:  pac auth create --environment <environment URL>",
-    "Or import without pac, in the maker portal:",
-    "  1. Open https://make.powerapps.com and pick the target environment.",
-    `  2. Solutions > Import solution > Browse, choose ${zip}, then Next.`,
-    "  3. Create or choose the connections the import asks for (F&O Recurring Integrations; Office 365 Outlook for the sample flow),",
-    "     fill in the environment variables it shows, then Import.",
+    "Or import without pac, in the maker portal (https://make.powerapps.com, pick the target environment):",
+    ...steps,
+    "  For the flows solution, create or choose the connections the import asks for (F&O Recurring Integrations, Office 365 Outlook)",
+    "  and fill in the environment variables it shows, then Import. `npm run cli -- setup` lists the sign-in steps around it.",
   ].join("\n");
 }

@@ -13,8 +13,12 @@ export {
   writeSolution,
   solutionUniqueName,
   solutionZipName,
+  solutionParts,
   type PackOptions,
+  type SolutionPart,
 } from "./pack.ts";
+export { flowsSolution } from "./flows.ts";
+export { downloadPathExpression, sampleFlow } from "./sample-flow.ts";
 export { findOnPath, formatCommand, pacArguments, runPac, withoutPacHelp, type DeployTarget } from "./deploy.ts";
 export { unpackSolution, writeUnpackedSolution } from "./unpack.ts";
 export { folderToZip, zipToFolder, type SolutionFiles } from "./layout.ts";

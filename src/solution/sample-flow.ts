@@ -8,27 +8,26 @@ import { element, serializeXml, textElement, type XmlElement } from "./xml.ts";
 
 /**
  * The sample cloud flow: every hour, until the export queue is empty, Dequeue → Download → send the
- * package as an Office 365 Outlook attachment → Acknowledge. It uses the connector's own operations
- * through connection references, and two environment variables (activity ID, recipients) that the
- * import asks for. Its JSON is modelled on the flow in the real export EX-B
- * (../shared/reference/solution-format.md §1.5, §2.3); docs/platform-assumptions.md ("Sample flow")
- * lists what only a live import can confirm.
+ * package as an Office 365 Outlook attachment → Acknowledge, following the guidance in connector/README.md
+ * (test/solution/sample-flow.test.ts checks each rule). It reaches the connector through a connection
+ * reference and reads two environment variables (activity ID, recipients) that the import asks for. Its
+ * JSON is modelled on the flows of the real export EX-B and of Microsoft's Business Approvals Kit
+ * (../shared/reference/solution-format.md §1.5, §2.3); docs/platform-assumptions.md ("Sample flow") lists
+ * what only a live import can confirm.
  */
 export const sampleFlow = {
   displayName: "Email F&O export packages (sample)",
-  solutionUniqueNameSuffix: "SampleFlow",
-  solutionDisplayNameSuffix: " (sample flow)",
 } as const;
 
-/** Component type of a cloud flow in RootComponents (EX-B, EX-E, EX-F). */
-const workflowComponentType = "29";
+/** Component type of a cloud flow in RootComponents (EX-B, EX-E, EX-F, the Approvals Kit). */
+export const workflowComponentType = "29";
 
 export interface SampleFlowComponents {
   /** Files in the unpacked layout: the flow, its Workflows/…json.data.xml, the environment variable definitions. */
   files: Map<string, Buffer>;
-  rootComponent: XmlElement;
-  /** The Office 365 Outlook connection reference (the connector's own is in the committed source). */
-  connectionReference: XmlElement;
+  workflowId: string;
+  /** The connection references the flow uses, by logical name: ours and Office 365 Outlook's. */
+  connectionReferences: { connector: string; outlook: string };
 }
 
 interface EnvironmentVariable {
@@ -37,9 +36,17 @@ interface EnvironmentVariable {
   description: string;
 }
 
-const outlookApiName = "shared_office365";
+export const outlookApiName = "shared_office365";
 
-export function sampleFlowComponents(connector: CompiledConnector, manifest: SolutionManifest): SampleFlowComponents {
+/** What the flow needs to know about the connector solution it runs on. */
+export interface FlowTarget {
+  manifest: SolutionManifest;
+  /** The connector's runtime API name without the environment's suffix (names.ts, connectorApiName). */
+  apiName: string;
+}
+
+export function sampleFlowComponents(connector: CompiledConnector, target: FlowTarget): SampleFlowComponents {
+  const { manifest } = target;
   const { prefix } = manifest.publisher;
   const workflowId = nameBasedGuid(`${manifest.uniqueName}/workflow/sample-flow`);
   const jsonFile = `Workflows/${workflowFileName(sampleFlow.displayName, workflowId)}`;
@@ -53,9 +60,9 @@ export function sampleFlowComponents(connector: CompiledConnector, manifest: Sol
     displayName: "Finance and Operations package recipients",
     description: "Email addresses, separated by semicolons, that receive each exported package.",
   };
-  const outlookReference = `${prefix}_FnoSampleFlowOffice365Outlook`;
+  const connectionReferences = { connector: connectorConnectionReferenceName(manifest), outlook: `${prefix}_FnoSampleFlowOffice365Outlook` };
 
-  const flow = flowJson(connector, manifest, { activityId, recipients, outlookReference });
+  const flow = flowJson(connector, target, { activityId, recipients, connectionReferences });
   const files = new Map<string, Buffer>([
     [jsonFile, Buffer.from(JSON.stringify(flow, null, 2).replace(/\n/g, "\r\n"), "utf8")],
     [`${jsonFile}.data.xml`, serializeXml(workflowElement(workflowId, jsonFile), "source")],
@@ -66,18 +73,12 @@ export function sampleFlowComponents(connector: CompiledConnector, manifest: Sol
       serializeXml(environmentVariableDefinition(variable), "export"),
     );
   }
-  return {
-    files,
-    rootComponent: element("RootComponent", { type: workflowComponentType, id: `{${workflowId}}`, behavior: "0" }),
-    connectionReference: element("connectionreference", { connectionreferencelogicalname: outlookReference }, [
-      textElement("connectionreferencedisplayname", "Office 365 Outlook (F&O sample flow)"),
-      textElement("connectorid", `/providers/Microsoft.PowerApps/apis/${outlookApiName}`),
-      textElement("iscustomizable", "1"),
-      textElement("promptingbehavior", "0"),
-      textElement("statecode", "0"),
-      textElement("statuscode", "1"),
-    ]),
-  };
+  return { files, workflowId, connectionReferences };
+}
+
+/** The logical name of the connection reference to our connector: the publisher prefix and the connector solution's name. */
+export function connectorConnectionReferenceName(manifest: SolutionManifest): string {
+  return `${manifest.publisher.prefix}_${manifest.uniqueName}`;
 }
 
 /** The `<Workflow>` element, as EX-B's customizations.xml has it; imported switched off, to be turned on once connected. */
@@ -110,7 +111,7 @@ function workflowElement(workflowId: string, jsonFile: string): XmlElement {
   ]);
 }
 
-/** environmentvariabledefinition.xml as in EX-E: elements in alphabetical order; type 100000000 is Text. */
+/** environmentvariabledefinition.xml as in EX-E and the Approvals Kit: elements in alphabetical order; type 100000000 is Text. */
 function environmentVariableDefinition(variable: EnvironmentVariable): XmlElement {
   const label = (text: string): XmlElement[] => [element("label", { description: text, languagecode: "1033" })];
   return element("environmentvariabledefinition", { schemaname: variable.schemaName }, [
@@ -127,18 +128,27 @@ function environmentVariableDefinition(variable: EnvironmentVariable): XmlElemen
 interface FlowNames {
   activityId: EnvironmentVariable;
   recipients: EnvironmentVariable;
-  outlookReference: string;
+  connectionReferences: SampleFlowComponents["connectionReferences"];
 }
 
-function flowJson(connector: CompiledConnector, manifest: SolutionManifest, names: FlowNames): unknown {
+/**
+ * The Download input from Dequeue's Download location: its path and query without the leading slash.
+ * The connector takes the host from the connection (docs/platform-assumptions.md, "Download"), so the
+ * one expression the maker needs is this; it also drops an `http://` scheme F&O may return.
+ */
+export const downloadPathExpression = (location: string): string => `@substring(uriPathAndQuery(${location}), 1)`;
+
+function flowJson(connector: CompiledConnector, target: FlowTarget, names: FlowNames): unknown {
   const operations = new ConnectorOperations(connector.definition);
-  const apiName = manifest.connectionReference.apiId.split("/").pop() ?? "";
+  const { apiName, manifest } = target;
   // A flow reads an environment variable as a definition parameter named "<display name> (<schema name>)" (CoE Starter Kit flows).
   const parameterName = (v: EnvironmentVariable): string => `${v.displayName} (${v.schemaName})`;
   const activityId = `@parameters('${parameterName(names.activityId)}')`;
-  const dequeued = (field: string): string => `@body('Dequeue')?['${field}']`;
+  const recipients = `@parameters('${parameterName(names.recipients)}')`;
+  const dequeued = (field: string): string => `body('Dequeue')?['${field}']`;
+  const correlationId = `@{${dequeued("CorrelationId")}}`;
 
-  const connectorAction = (operationId: string, parameters: Record<string, unknown>, runAfter: Record<string, string[]>): unknown => {
+  const connectorAction = (operationId: string, parameters: Record<string, unknown>, runAfter: Record<string, string[]>, extra = {}): unknown => {
     operations.checkInputs(operationId, Object.keys(parameters));
     return {
       runAfter,
@@ -147,23 +157,57 @@ function flowJson(connector: CompiledConnector, manifest: SolutionManifest, name
         host: { connectionName: apiName, operationId, apiId: "" },
         parameters,
         authentication: "@parameters('$authentication')",
+        ...extra,
       },
     };
   };
+  const sendEmail = (subject: string, body: string, attachments: unknown[] | undefined, runAfter: Record<string, string[]>): unknown => ({
+    runAfter,
+    type: "OpenApiConnection",
+    inputs: {
+      host: { connectionName: outlookApiName, operationId: "SendEmailV2", apiId: `/providers/Microsoft.PowerApps/apis/${outlookApiName}` },
+      parameters: {
+        "emailMessage/To": recipients,
+        "emailMessage/Subject": subject,
+        "emailMessage/Body": body,
+        ...(attachments ? { "emailMessage/Attachments": attachments } : {}),
+        "emailMessage/Importance": "Normal",
+      },
+      authentication: "@parameters('$authentication')",
+    },
+  });
   const acknowledgeBody = operations.bodyParameter("Acknowledge");
-  const acknowledgeMessage = Object.fromEntries(acknowledgeBody.properties.map((p) => [`${acknowledgeBody.name}/${p}`, dequeued(p)]));
+  const acknowledge = (runAfter: Record<string, string[]>): unknown =>
+    connectorAction(
+      "Acknowledge",
+      { activityId, ...Object.fromEntries(acknowledgeBody.properties.map((p) => [`${acknowledgeBody.name}/${p}`, `@${dequeued(p)}`])) },
+      runAfter,
+    );
+  // Terminate is kept out of the loop: the loop records the failure and stops, and the run fails after it.
+  const stopWithFailure = (name: string, after: string, message: string): Record<string, unknown> => ({
+    [`Record_${name}`]: {
+      runAfter: { [after]: ["Failed", "Skipped", "TimedOut"] },
+      type: "SetVariable",
+      inputs: { name: "Failure", value: message },
+    },
+    [`Stop_after_${name}`]: {
+      runAfter: { [`Record_${name}`]: ["Succeeded"] },
+      type: "SetVariable",
+      inputs: { name: "Finished", value: true },
+    },
+  });
 
   return {
     properties: {
       connectionReferences: {
         [apiName]: {
           runtimeSource: "embedded",
-          connection: { connectionReferenceLogicalName: manifest.connectionReference.logicalName },
+          connection: { connectionReferenceLogicalName: names.connectionReferences.connector },
           api: { name: apiName, logicalName: manifest.connector.schemaName },
         },
         [outlookApiName]: {
           runtimeSource: "embedded",
-          connection: { connectionReferenceLogicalName: names.outlookReference },
+          connection: { connectionReferenceLogicalName: names.connectionReferences.outlook },
           api: { name: outlookApiName },
         },
       },
@@ -184,52 +228,94 @@ function flowJson(connector: CompiledConnector, manifest: SolutionManifest, name
           Recurrence: { type: "Recurrence", recurrence: { frequency: "Hour", interval: 1 } },
         },
         actions: {
-          Initialize_queue_is_empty: {
+          Initialize_finished: {
             runAfter: {},
             type: "InitializeVariable",
-            inputs: { variables: [{ name: "QueueIsEmpty", type: "boolean", value: false }] },
+            inputs: { variables: [{ name: "Finished", type: "boolean", value: false }] },
+          },
+          Initialize_failure: {
+            runAfter: { Initialize_finished: ["Succeeded"] },
+            type: "InitializeVariable",
+            inputs: { variables: [{ name: "Failure", type: "string", value: "" }] },
           },
           Until_the_export_queue_is_empty: {
-            runAfter: { Initialize_queue_is_empty: ["Succeeded"] },
+            runAfter: { Initialize_failure: ["Succeeded"] },
             type: "Until",
-            expression: "@equals(variables('QueueIsEmpty'), true)",
+            expression: "@equals(variables('Finished'), true)",
             limit: { count: 60, timeout: "PT1H" },
             actions: {
-              Dequeue: connectorAction("Dequeue", { activityId }, {}),
+              // A retried Dequeue takes another message while the first waits out its 30-minute visibility timeout.
+              Dequeue: connectorAction("Dequeue", { activityId }, {}, { retryPolicy: { type: "none" } }),
+              ...stopWithFailure(
+                "the_Dequeue_failure",
+                "Dequeue",
+                `Dequeue failed with HTTP @{outputs('Dequeue')?['statusCode']}: @{coalesce(body('Dequeue')?['error']?['innererror']?['message'], body('Dequeue')?['error']?['message'], 'no error text')}`,
+              ),
               // Dequeue answers 200 with a message, or 204 with no content when the queue is empty.
-              Is_a_package_waiting: {
+              Is_a_message_waiting: {
                 runAfter: { Dequeue: ["Succeeded"] },
                 type: "If",
                 expression: { and: [{ equals: ["@outputs('Dequeue')?['statusCode']", 200] }] },
                 actions: {
-                  Download: connectorAction("Download", { downloadLocation: dequeued("DownloadLocation") }, {}),
-                  "Send_an_email_(V2)": {
-                    runAfter: { Download: ["Succeeded"] },
-                    type: "OpenApiConnection",
-                    inputs: {
-                      host: { connectionName: outlookApiName, operationId: "SendEmailV2", apiId: `/providers/Microsoft.PowerApps/apis/${outlookApiName}` },
-                      parameters: {
-                        "emailMessage/To": `@parameters('${parameterName(names.recipients)}')`,
-                        "emailMessage/Subject": `F&O export package @{body('Dequeue')?['CorrelationId']}`,
-                        "emailMessage/Body": `<p>The recurring export of Finance and Operations produced the attached package (correlation ID @{body('Dequeue')?['CorrelationId']}).</p>`,
+                  Has_the_message_a_package: {
+                    runAfter: {},
+                    type: "If",
+                    expression: { and: [{ equals: [`@${dequeued("IsDownLoadFileExist")}`, true] }] },
+                    actions: {
+                      Download: connectorAction("Download", { downloadPath: downloadPathExpression(dequeued("DownloadLocation")) }, {}),
+                      "Send_an_email_(V2)": sendEmail(
+                        `F&O export package ${correlationId}`,
+                        `<p>The recurring export of Finance and Operations produced the attached package (correlation ID ${correlationId}).</p>`,
                         // Raw bytes of the download; wrapping them in base64() would attach the base64 text instead.
-                        "emailMessage/Attachments": [
-                          { Name: `@{body('Dequeue')?['CorrelationId']}.zip`, ContentBytes: "@body('Download')" },
-                        ],
-                        "emailMessage/Importance": "Normal",
+                        [{ Name: `${correlationId}.zip`, ContentBytes: "@body('Download')" }],
+                        { Download: ["Succeeded"] },
+                      ),
+                      Acknowledge: acknowledge({ "Send_an_email_(V2)": ["Succeeded"] }),
+                      ...stopWithFailure(
+                        "the_delivery_failure",
+                        "Acknowledge",
+                        `The package of message ${correlationId} was not delivered and stays in the queue; it is offered again after 30 minutes.`,
+                      ),
+                    },
+                    else: {
+                      // Nothing to download: say so once and acknowledge, or F&O offers the message every 30 minutes for ever.
+                      actions: {
+                        Report_the_missing_package: sendEmail(
+                          `F&O export message ${correlationId} has no package`,
+                          `<p>Finance and Operations dequeued message ${correlationId} without a package: @{${dequeued("FileDownLoadErrorMessage")}}. It was acknowledged; check the export job's execution history.</p>`,
+                          undefined,
+                          {},
+                        ),
+                        Acknowledge_the_message_without_a_package: acknowledge({ Report_the_missing_package: ["Succeeded"] }),
+                        ...stopWithFailure(
+                          "the_report_failure",
+                          "Acknowledge_the_message_without_a_package",
+                          `Message ${correlationId} has no package, and reporting or acknowledging it failed; it is offered again after 30 minutes.`,
+                        ),
                       },
-                      authentication: "@parameters('$authentication')",
                     },
                   },
-                  Acknowledge: connectorAction("Acknowledge", { activityId, ...acknowledgeMessage }, { "Send_an_email_(V2)": ["Succeeded"] }),
                 },
                 else: {
                   actions: {
-                    Mark_the_queue_empty: { runAfter: {}, type: "SetVariable", inputs: { name: "QueueIsEmpty", value: true } },
+                    Mark_the_queue_empty: { runAfter: {}, type: "SetVariable", inputs: { name: "Finished", value: true } },
                   },
                 },
               },
             },
+          },
+          Did_anything_fail: {
+            runAfter: { Until_the_export_queue_is_empty: ["Succeeded", "Failed", "TimedOut"] },
+            type: "If",
+            expression: { and: [{ not: { equals: ["@variables('Failure')", ""] } }] },
+            actions: {
+              Fail_the_run: {
+                runAfter: {},
+                type: "Terminate",
+                inputs: { runStatus: "Failed", runError: { code: "FnoRecurringIntegrations", message: "@variables('Failure')" } },
+              },
+            },
+            else: { actions: {} },
           },
         },
       },

@@ -6,10 +6,12 @@ import { parseSolutionVersion, type SolutionVersion } from "./version.ts";
 import { childElements, childText, findChild, parseXml, type XmlElement } from "./xml.ts";
 
 /**
- * The solution's own metadata, committed in `solution/` in the layout `pac solution unpack` writes.
- * Other/Solution.xml holds the identity (unique name, version, publisher, the connector's GUID and
- * schema name as its RootComponent); Other/Customizations.xml holds the connection reference. The
- * connector's files are not here: the build generates them from the compiled connector.
+ * The connector solution's own metadata, committed in `solution/` in the layout `pac solution unpack`
+ * writes. Other/Solution.xml holds the identity (unique name, version, publisher, the connector's GUID and
+ * schema name as its RootComponent); Other/Customizations.xml the empty component sections. The connector's
+ * files are not here: the build generates them from the compiled connector. Nothing that uses the connector
+ * (connection references, flows) may be here either: it goes into the flows solution, which the build
+ * derives from this one (custom connectors import in a solution of their own; docs/platform-assumptions.md).
  */
 export const sourceFiles = {
   solution: "Other/Solution.xml",
@@ -34,8 +36,6 @@ export interface SolutionManifest {
   publisher: { uniqueName: string; prefix: string; optionValuePrefix: number };
   /** The connector's Dataverse identity: `{id}` and schemaName of the type-372 RootComponent. */
   connector: { id: string; schemaName: string };
-  /** The connection reference whose `customconnectorid` points at the connector. */
-  connectionReference: { logicalName: string; apiId: string };
 }
 
 export function readSolutionSource(dir: string): SolutionSource {
@@ -72,8 +72,8 @@ export function parseSolutionSource(files: { solution: Buffer; customizations: B
       optionValuePrefix: readOptionValuePrefix(publisher, solutionFile),
     },
     connector,
-    connectionReference: readConnectionReference(customizationsXml, connector.id, prefix, customizationsFile),
   };
+  refuseDependents(customizationsXml, customizationsFile);
   return { dir, solutionXml, customizationsXml, manifest };
 }
 
@@ -152,29 +152,22 @@ function readConnectorRootComponent(manifest: XmlElement, file: string): Solutio
   return { id: guid.toLowerCase(), schemaName };
 }
 
-function readConnectionReference(
-  customizations: XmlElement,
-  connectorId: string,
-  prefix: string,
-  file: string,
-): SolutionManifest["connectionReference"] {
-  const section = findChild(customizations, "connectionreferences");
-  const references = section ? childElements(section, "connectionreference") : [];
-  const forConnector = references.filter((r) => {
-    const custom = findChild(r, "customconnectorid");
-    return custom !== undefined && childText(custom, "connectorid")?.trim().toLowerCase() === connectorId;
-  });
-  if (forConnector.length !== 1) {
-    throw new SolutionError(
-      `${file}: <connectionreferences> must hold exactly one <connectionreference> whose <customconnectorid><connectorid> is the connector's GUID ${connectorId}, found ${forConnector.length}`,
-    );
+/**
+ * The connector solution holds the connector and nothing that depends on it: Microsoft documents that a
+ * solution holding a custom connector and the connection references or flows that use it fails to import.
+ */
+function refuseDependents(customizations: XmlElement, file: string): void {
+  for (const [section, item, what] of [
+    ["connectionreferences", "connectionreference", "connection reference"],
+    ["Workflows", "Workflow", "flow"],
+  ] as const) {
+    const sectionElement = findChild(customizations, section);
+    const found = sectionElement ? childElements(sectionElement, item) : [];
+    if (found.length > 0) {
+      throw new SolutionError(
+        `${file}: <${section}> holds ${found.length} ${what}(s); the connector solution must hold the connector only. ` +
+          "Connection references and flows belong in the flows solution, which the build generates and which is imported after the connector solution",
+      );
+    }
   }
-  const reference = forConnector[0]!;
-  const logicalName = reference.attributes.connectionreferencelogicalname ?? "";
-  if (!logicalName.startsWith(`${prefix}_`)) {
-    throw new SolutionError(
-      `${file}: connectionreferencelogicalname "${logicalName}" must start with the publisher prefix "${prefix}_"`,
-    );
-  }
-  return { logicalName, apiId: childText(reference, "connectorid")?.trim() ?? "" };
 }

@@ -7,7 +7,7 @@ import { packSolution, readZip, SolutionError, unpackSolution, writeZip, ZipRead
 import { compiledConnector, solutionDir, solutionSource } from "./support.ts";
 
 const connector = compiledConnector();
-const pack = (source = solutionSource()) => packSolution(connector, { source, packageType: "unmanaged" });
+const pack = (source = solutionSource()) => packSolution(connector, { source, packageType: "unmanaged", part: "connector" });
 const replace = (from: RegExp, to: string) => (xml: string) => {
   if (!from.test(xml)) throw new Error(`fixture edit did not match ${from}`);
   return xml.replace(from, to);
@@ -42,10 +42,13 @@ describe("bad solution source", () => {
     expect(() => solutionSource({ solution: replace(/id="\{4e61bbcd-[^}]*\}"/, 'id="4e61bbcd"') })).toThrow(/not a GUID in braces/);
   });
 
-  it("needs the connection reference to point at the connector", () => {
-    expect(() => solutionSource({ customizations: replace(/<connectorid>4e61bbcd-[^<]*<\/connectorid>/, "<connectorid>00000000-0000-0000-0000-000000000000</connectorid>") })).toThrow(
-      /exactly one <connectionreference> whose <customconnectorid><connectorid> is the connector's GUID/,
+  it("refuses connection references or flows in the connector solution's source: they belong in the flows solution", () => {
+    const reference = `<connectionreferences><connectionreference connectionreferencelogicalname="fnori_X"><connectorid>/providers/Microsoft.PowerApps/apis/shared_office365</connectorid></connectionreference></connectionreferences>`;
+    expect(() => solutionSource({ customizations: replace(/<Connectors \/>/, `<Connectors />${reference}`) })).toThrow(
+      /Customizations\.xml: <connectionreferences> holds 1 connection reference\(s\); the connector solution must hold the connector only/,
     );
+    const workflow = `<Workflows><Workflow WorkflowId="{00000000-0000-0000-0000-000000000001}" Name="x"><JsonFileName>/Workflows/x.json</JsonFileName></Workflow></Workflows>`;
+    expect(() => solutionSource({ customizations: replace(/<Workflows \/>/, workflow) })).toThrow(/<Workflows> holds 1 flow\(s\)/);
   });
 
   it("reports malformed XML with file, line and column", () => {
@@ -54,7 +57,7 @@ describe("bad solution source", () => {
 
   it("stops when the connector title no longer gives the committed schema name", () => {
     const renamed = { ...connector, definition: { ...connector.definition, info: { title: "F&O Integrations" } } };
-    expect(() => packSolution(renamed, { source: solutionSource(), packageType: "unmanaged" })).toThrow(
+    expect(() => packSolution(renamed, { source: solutionSource(), packageType: "unmanaged", part: "connector" })).toThrow(
       /schemaName "fnori_5Ff-26o-20recurring-20integrations" does not match "fnori_5Ff-26o-20integrations"/,
     );
   });
@@ -62,7 +65,7 @@ describe("bad solution source", () => {
   it("refuses an icon that is neither PNG nor JPEG", () => {
     const files = new Map(connector.files);
     files.set("icon.png", Buffer.from("GIF89a"));
-    expect(() => packSolution({ ...connector, files }, { source: solutionSource(), packageType: "unmanaged" })).toThrow(/neither a PNG nor a JPEG/);
+    expect(() => packSolution({ ...connector, files }, { source: solutionSource(), packageType: "unmanaged", part: "connector" })).toThrow(/neither a PNG nor a JPEG/);
   });
 });
 

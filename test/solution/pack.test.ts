@@ -11,7 +11,7 @@ const source = solutionSource();
 const name = "fnori_5Ff-26o-20recurring-20integrations";
 
 describe("packSolution", () => {
-  const entries = packSolution(connector, { source, packageType: "unmanaged" });
+  const entries = packSolution(connector, { source, packageType: "unmanaged", part: "connector" });
 
   it("carries the compiled connector's files unchanged", () => {
     const properties = JSON.parse(connector.files.get("apiProperties.json")!.toString("utf8")) as {
@@ -51,7 +51,7 @@ describe("packSolution", () => {
   });
 
   it("makes the managed package differ only in <Managed>", () => {
-    const managed = packSolution(connector, { source, packageType: "managed" });
+    const managed = packSolution(connector, { source, packageType: "managed", part: "connector" });
     expect([...managed.keys()]).toEqual([...entries.keys()]);
     for (const [file, bytes] of entries) {
       if (file === "solution.xml") continue;
@@ -70,9 +70,9 @@ describe("deterministic zips", () => {
 
   it("gives identical bytes for two builds, in any time zone", async () => {
     process.env.TZ = "UTC";
-    const first = await buildSolutionFiles(connector, source, { withSampleFlow: true });
+    const first = await buildSolutionFiles(connector, source);
     process.env.TZ = "Pacific/Auckland";
-    const second = await buildSolutionFiles(connector, source, { withSampleFlow: true });
+    const second = await buildSolutionFiles(connector, source);
     expect([...second.keys()]).toEqual([...first.keys()]);
     for (const [file, bytes] of first) expect(second.get(file)!.equals(bytes), file).toBe(true);
   });
@@ -84,14 +84,21 @@ describe("deterministic zips", () => {
 });
 
 describe("writeSolution", () => {
-  it("writes both packages, named like exports, and the unpacked folder", async () => {
+  it("writes both packages of both solutions in import order, named like exports, and the unpacked folders", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "fno-solution-")), "solution");
     const written = await writeSolution(connector, source, out);
-    expect(written.map((f) => path.basename(f))).toEqual(["FnoRecurringIntegrations_1_0_0_0.zip", "FnoRecurringIntegrations_1_0_0_0_managed.zip"]);
+    expect(written.map((f) => path.basename(f))).toEqual([
+      "FnoRecurringIntegrations_1_0_0_0.zip",
+      "FnoRecurringIntegrations_1_0_0_0_managed.zip",
+      "FnoRecurringIntegrationsFlows_1_0_0_0.zip",
+      "FnoRecurringIntegrationsFlows_1_0_0_0_managed.zip",
+    ]);
     const zipped = await readZip(readFileSync(written[0]!), written[0]!);
-    expect(zipped).toEqual(packSolution(connector, { source, packageType: "unmanaged" }));
+    expect(zipped).toEqual(packSolution(connector, { source, packageType: "unmanaged", part: "connector" }));
     expect(existsSync(path.join(out, "FnoRecurringIntegrations", "Other", "Solution.xml"))).toBe(true);
     expect(existsSync(path.join(out, "FnoRecurringIntegrations", "Connectors", `${name}.xml`))).toBe(true);
+    expect(existsSync(path.join(out, "FnoRecurringIntegrationsFlows", "Other", "Customizations.xml"))).toBe(true);
+    expect(existsSync(path.join(out, "FnoRecurringIntegrationsFlows", "Connectors"))).toBe(false);
   });
 
   it("leaves the previous output untouched when packing fails", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { folderToZip, packSolution, unpackSolution, writeZip } from "../../src/solution/index.ts";
+import { folderToZip, packSolution, solutionParts, unpackSolution, writeZip } from "../../src/solution/index.ts";
 import { hasShared } from "../support/shared.ts";
 import { compiledConnector, realExportBytes, realExportEntries, realExports, sameXml, solutionSource } from "./support.ts";
 
@@ -38,11 +38,11 @@ describe.skipIf(!hasShared)("unpack then pack the real exports", () => {
 });
 
 describe("unpack then pack our own packages", () => {
-  it("gives back the same entries, with and without the sample flow", async () => {
+  it("gives back the same entries, for the connector solution and for the flows solution", async () => {
     const connector = compiledConnector();
     const source = solutionSource();
-    for (const withSampleFlow of [false, true]) {
-      const packed = packSolution(connector, { source, packageType: "managed", withSampleFlow });
+    for (const part of solutionParts) {
+      const packed = packSolution(connector, { source, packageType: "managed", part });
       const zip = await writeZip(packed);
       expectSameEntries(folderToZip(await unpackSolution(zip, "ours.zip")), packed);
     }

@@ -10,7 +10,7 @@ import { childNames, compiledConnector, entry, realExportEntries, realExports, s
  * the closest model; EX-B adds a flow and a canvas app.
  */
 describe.skipIf(!hasShared)("package structure against the real exports", async () => {
-  const ours = packSolution(compiledConnector(), { source: solutionSource(), packageType: "unmanaged" });
+  const ours = packSolution(compiledConnector(), { source: solutionSource(), packageType: "unmanaged", part: "connector" });
   const exA = hasShared ? await realExportEntries(realExports.twoConnectors) : new Map<string, Buffer>();
   const exB = hasShared ? await realExportEntries(realExports.connectorFlowCanvasApp) : new Map<string, Buffer>();
   const xml = (entries: Map<string, Buffer>, name: string): XmlElement => parseXml(entry(entries, name), name);
@@ -39,10 +39,16 @@ describe.skipIf(!hasShared)("package structure against the real exports", async 
     expect(connector!.attributes).toMatchObject({ type: "372", behavior: "0" });
   });
 
-  it("has customizations.xml's sections in the real order, with connectionreferences before Languages", () => {
-    const sections = childNames(xml(ours, "customizations.xml"));
-    // EX-A's sections, in order, then connectionreferences where EX-E/EX-F and the CoE kit put it.
-    expect(sections).toEqual([...childNames(xml(exA, "customizations.xml")).filter((s) => s !== "Languages"), "connectionreferences", "Languages"]);
+  it("has customizations.xml's sections in the real order: EX-A's for the connector solution, connectionreferences before Languages in the flows solution", () => {
+    // EX-A, two connectors and nothing that uses them, is the connector solution's model.
+    expect(childNames(xml(ours, "customizations.xml"))).toEqual(childNames(xml(exA, "customizations.xml")));
+    // The flows solution: the same sections, then connectionreferences where EX-E/EX-F and the CoE kit put it.
+    const flows = packSolution(compiledConnector(), { source: solutionSource(), packageType: "unmanaged", part: "flows" });
+    expect(childNames(xml(flows, "customizations.xml"))).toEqual([
+      ...childNames(xml(exA, "customizations.xml")).filter((s) => s !== "Languages"),
+      "connectionreferences",
+      "Languages",
+    ]);
   });
 
   it("has the <Connector> children of EX-A and EX-B, in their order", () => {

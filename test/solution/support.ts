@@ -5,12 +5,12 @@ import { compileConnector } from "../../src/compile/index.ts";
 import type { CompiledConnector } from "../../src/compile/package.ts";
 import { parseSolutionSource, readZip, sourceFiles, type SolutionSource } from "../../src/solution/index.ts";
 import { childElements, parseXml, type XmlElement } from "../../src/solution/xml.ts";
+import { testConfig } from "../support/config.ts";
 import { referenceDir, repoRoot } from "../support/shared.ts";
 
 /** The project's connector, compiled as `npm run build` compiles it (client ID from a fixed test value). */
 export function compiledConnector(): CompiledConnector {
-  const config = { clientId: "11111111-2222-3333-4444-555555555555", clientIdSource: "FNO_CONNECTOR_CLIENT_ID" } as const;
-  return compileConnector(path.join(repoRoot, "connector"), config).connector;
+  return compileConnector(path.join(repoRoot, "connector"), testConfig).connector;
 }
 
 export const solutionDir = path.join(repoRoot, "solution");

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { buildConnector, pacCreateCommand } from "../../compile/build.ts";
+import { configurationHelp, unconfiguredSignIn } from "../../compile/config.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatFinding } from "../format.ts";
 import { readSolutionSource, writeSolution } from "../../solution/index.ts";
@@ -22,7 +23,7 @@ export function registerBuild(program: Command): void {
       const errors = result.findings.filter((f) => f.severity === "error").length;
       if (options.json) {
         process.stdout.write(
-          JSON.stringify({ outDir: result.outDir ?? null, clientIdSource: result.config.clientIdSource, findings: result.findings }, null, 2) + "\n",
+          JSON.stringify({ outDir: result.outDir ?? null, configSources: result.config.sources, findings: result.findings }, null, 2) + "\n",
         );
       } else {
         for (const finding of result.findings) process.stderr.write(formatFinding(finding) + "\n");
@@ -34,9 +35,7 @@ export function registerBuild(program: Command): void {
       let solutions: string[] = [];
       if (options.solution !== false) {
         try {
-          solutions = await writeSolution(result.compilation.connector, readSolutionSource(path.resolve(options.solution)), path.resolve(options.solutionOut), {
-            withSampleFlow: true,
-          });
+          solutions = await writeSolution(result.compilation.connector, readSolutionSource(path.resolve(options.solution)), path.resolve(options.solutionOut));
         } catch (err) {
           throw solutionCliError(err);
         }
@@ -44,11 +43,13 @@ export function registerBuild(program: Command): void {
       if (options.json) return;
       process.stdout.write(`built ${path.relative(process.cwd(), outDir)} (${result.findings.length} warning(s))\n`);
       for (const file of solutions) process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
-      if (result.config.clientIdSource === "placeholder") {
-        process.stdout.write(
-          "note: no client ID configured; the package carries a placeholder. Set FNO_CONNECTOR_CLIENT_ID or connector.local.json before uploading.\n",
-        );
+      // A package that cannot sign anyone in is never handed over with an upload command beside it.
+      const unconfigured = unconfiguredSignIn((result.compilation.connector.properties.properties as { connectionParameters?: unknown } | undefined)?.connectionParameters);
+      if (unconfigured.length > 0) {
+        process.stdout.write(`not ready to upload or import: ${configurationHelp(unconfigured)}\n`);
+        return;
       }
-      process.stdout.write(`upload with: ${pacCreateCommand(outDir)}\n`);
+      if (solutions.length > 0) process.stdout.write("import the solutions in this order: the connector solution, then the flows solution (`npm run cli -- deploy`)\n");
+      process.stdout.write(`or upload the connector alone with: ${pacCreateCommand(outDir)}\n`);
     });
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { readCompiledConnector, readSolutionSource, SolutionError, writeSolution, ZipReadError } from "../../solution/index.ts";
+import { readCompiledConnector, readSolutionSource, SolutionError, solutionParts, writeSolution, ZipReadError } from "../../solution/index.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
 /** Solution errors become one-line CLI errors: unreadable zips exit 2, wrong input exits 1. */
@@ -10,20 +10,22 @@ export function solutionCliError(err: unknown): unknown {
   return err;
 }
 
-/** `fno-connector pack [--sample-flow]`: dist/connector + solution/ → dist/solution (folders and zips). */
+/** `fno-connector pack [--no-flows]`: dist/connector + solution/ → dist/solution (folders and zips of both solutions). */
 export function registerPack(program: Command): void {
   program
     .command("pack")
-    .description("Pack the compiled connector into Dataverse solution zips (unmanaged and managed) in dist/solution")
-    .option("--sample-flow", "also build the solution with the sample cloud flow (Dequeue, Download, email, Acknowledge)")
+    .description(
+      "Pack the compiled connector into Dataverse solution zips (unmanaged and managed) in dist/solution: the connector solution, and the flows solution (sample flow, connection references, environment variables) to import after it",
+    )
+    .option("--no-flows", "write only the connector solution")
     .option("--connector <dir>", "compiled connector package, as written by `build`", "dist/connector")
     .option("--solution <dir>", "the solution's own metadata (pac unpack layout)", "solution")
     .option("--out <dir>", "output folder, replaced as a whole", "dist/solution")
-    .action(async (options: { sampleFlow?: boolean; connector: string; solution: string; out: string }) => {
+    .action(async (options: { flows: boolean; connector: string; solution: string; out: string }) => {
       try {
         const connector = readCompiledConnector(path.resolve(options.connector));
         const source = readSolutionSource(path.resolve(options.solution));
-        const written = await writeSolution(connector, source, path.resolve(options.out), { withSampleFlow: options.sampleFlow });
+        const written = await writeSolution(connector, source, path.resolve(options.out), options.flows ? solutionParts : ["connector"]);
         for (const file of written) process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
       } catch (err) {
         throw solutionCliError(err);
