@@ -4,7 +4,8 @@ import path from "node:path";
 import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
 import { stateDirName, SyncJournal } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
-import { fileMatches, flushFolder, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
+import { flushFolder } from "./durable.ts";
+import { fileMatches, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
   client: FnoClient;
@@ -232,7 +233,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   try {
     // Finish what an interrupted run left: messages dequeued but not acknowledged.
     for (const [id, record] of journal.records) {
-      if (record.acked || record.released || !record.message) continue;
+      if (record.released || !record.message) continue;
       signal.throwIfAborted();
       summary.recovered++;
       if (!(await complete(record.message, true))) failedDownloads.set(id, downloadAttempts);

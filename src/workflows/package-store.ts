@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, readdirSync } from "node:fs";
-import { link, lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import type { DequeueMessage, PackageDownload } from "../client/index.ts";
+import { flushFolder } from "./durable.ts";
 import { stateDirName } from "./journal.ts";
 
 export interface StoredPackage {
@@ -106,20 +107,6 @@ async function linkAside(file: string): Promise<string> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
-  }
-}
-
-/**
- * Makes a rename in `dir` durable. POSIX needs the folder itself synced; Windows cannot open a folder
- * for that and makes renames durable with the file, so there it is a no-op.
- */
-export async function flushFolder(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
