@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { runAgainstSimulator } from "../../src/workflows/simulated-run.ts";
 import { compileConnector } from "../../src/compile/index.ts";
+import { writeZip } from "../../src/solution/zip.ts";
 import { placeholderClientId } from "../../src/compile/config.ts";
 import { repoRoot } from "../support/shared.ts";
 import { tempDir } from "./support.ts";
@@ -50,6 +51,29 @@ describe("the workflow commands, as a user runs them", () => {
     expect(result.stderr).toContain("unavailable failed for");
     expect(result.stderr).toContain("Blob was deleted");
     expect(result.stderr).toContain("1 message(s) were not completed and stay in the queue");
+  });
+
+  it("sync counts only unfinished messages as staying in the queue, not acknowledged ones it could not extract", async () => {
+    const other = await startSimulator({
+      seed: 9,
+      activities: [
+        { id: defaultIds.exportActivityId, direction: "export", messages: [{ kind: "missing-file", message: "Blob was deleted" }] },
+        { id: defaultIds.importActivityId, direction: "import" },
+      ],
+    });
+    try {
+      const bomb = await writeZip(new Map([["zeros.bin", Buffer.alloc(8 * 1024 * 1024)]]));
+      await other.seedExport(defaultIds.exportActivityId, { kind: "bytes", bytes: bomb });
+      const out = tempDir("fno-cli-");
+      const result = await cli(["sync", "--activity", defaultIds.exportActivityId, "--out", out, "--extract"], other.connection);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^1 stored, 0 already stored, 1 acknowledged, 2 problem\(s\)/);
+      expect(result.stderr).toContain("1 message(s) were not completed and stay in the queue");
+      expect(result.stderr).toContain("1 package(s) were stored and acknowledged but not extracted");
+      expect(other.exportMessages(defaultIds.exportActivityId).filter((m) => m.ackedAt !== null)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it("enqueue --wait follows a failing import and prints why it failed; status shows the same", async () => {
