@@ -4,7 +4,7 @@ import { loadPackage } from "../../gateway/index.ts";
 import { runAgainstSimulator } from "../../workflows/simulated-run.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes } from "../progress.ts";
-import { positiveInteger } from "../options.ts";
+import { integerOption } from "../options.ts";
 
 export function registerDemo(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerDemo(program: Command): void {
     .description("Run the export and import workflows against the embedded simulator, through the compiled connector and the client")
     .option("--package <dir>", "compiled connector package", "dist/connector")
     .option("--out <dir>", "where downloads and uploads go (replaced)", "dist/run")
-    .option("--messages <n>", "export messages to seed", positiveInteger, 24)
+    .addOption(integerOption("--messages <n>", "export messages to seed", { min: 1, max: 1000 }).default(24))
     .option("--json", "print the summary as JSON")
     .action(async (flags: { package: string; out: string; messages: number; json?: boolean }) => {
       const summary = await runAgainstSimulator({

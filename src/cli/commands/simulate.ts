@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { integerOption } from "../options.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import {
   ScenarioError,
@@ -18,8 +19,8 @@ export function registerSimulate(program: Command): void {
   program
     .command("simulate")
     .description("Run a local simulated F&O environment (recurring integrations API, token endpoint, faults) until Ctrl-C")
-    .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)", integerIn(0, 65535))
-    .option("--seed <seed>", "seed for IDs, package contents and fault dice (default 1)", integerIn(0, 0xffffffff))
+    .addOption(integerOption("--port <port>", "TCP port on 127.0.0.1; 0 or none for a free one", { min: 0, max: 65535 }))
+    .addOption(integerOption("--seed <seed>", "seed for IDs, package contents and fault dice (default 1)", { min: 0, max: 0xffffffff }))
     .option("--scenario <file>", "YAML or JSON file with simulator options (activities, messages, faults, throttle)")
     .action(async (flags: { port?: number; seed?: number; scenario?: string }) => {
       const options: SimulatorOptions = {
@@ -70,14 +71,4 @@ function describe(simulator: Simulator): string {
     rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}\n`).join("") +
     "Press Ctrl-C to stop.\n"
   );
-}
-
-function integerIn(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < min || number > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return number;
-  };
 }

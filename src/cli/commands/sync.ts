@@ -3,7 +3,10 @@ import { defaultConcurrency, syncExports } from "../../workflows/export-sync.ts"
 import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes, syncProgress } from "../progress.ts";
-import { positiveInteger } from "../options.ts";
+import { integerOption } from "../options.ts";
+
+/** More parallel requests than this only meet F&O's throttling sooner (and each holds a socket and a file). */
+const maxConcurrency = { min: 1, max: 64 };
 
 interface SyncFlags extends ConnectionFlags {
   activity: string;
@@ -20,7 +23,7 @@ export function registerSync(program: Command): void {
       .description("Drain an export queue: dequeue, download, store durably and acknowledge every package until the queue is empty")
       .requiredOption("--activity <id>", "activity ID of the recurring export job")
       .requiredOption("--out <dir>", "folder for the packages (a journal in <dir>/.fno-sync makes reruns safe)")
-      .option("--concurrency <n>", "messages worked on at once", positiveInteger, defaultConcurrency)
+      .addOption(integerOption("--concurrency <n>", "messages worked on at once", maxConcurrency).default(defaultConcurrency))
       .option("--extract", "also unzip each package into <dir>/<CorrelationId>/ (unsafe archives are refused)")
       .option("--json", "print a JSON summary at the end instead of progress"),
   ).action(async (flags: SyncFlags) => {
