@@ -30,7 +30,7 @@ export interface SampleFlowComponents {
   connectionReferences: { connector: string; outlook: string };
 }
 
-interface EnvironmentVariable {
+export interface EnvironmentVariable {
   schemaName: string;
   displayName: string;
   description: string;
@@ -47,20 +47,10 @@ export interface FlowTarget {
 
 export function sampleFlowComponents(connector: CompiledConnector, target: FlowTarget): SampleFlowComponents {
   const { manifest } = target;
-  const { prefix } = manifest.publisher;
   const workflowId = nameBasedGuid(`${manifest.uniqueName}/workflow/sample-flow`);
   const jsonFile = `Workflows/${workflowFileName(sampleFlow.displayName, workflowId)}`;
-  const activityId: EnvironmentVariable = {
-    schemaName: `${prefix}_FnoActivityId`,
-    displayName: "Finance and Operations export activity ID",
-    description: "ID of the recurring data job (export) whose queue the sample flow empties, from Manage scheduled data jobs.",
-  };
-  const recipients: EnvironmentVariable = {
-    schemaName: `${prefix}_FnoPackageRecipients`,
-    displayName: "Finance and Operations package recipients",
-    description: "Email addresses, separated by semicolons, that receive each exported package.",
-  };
-  const connectionReferences = { connector: connectorConnectionReferenceName(manifest), outlook: `${prefix}_FnoSampleFlowOffice365Outlook` };
+  const { activityId, recipients } = sampleFlowEnvironmentVariables(manifest);
+  const connectionReferences = sampleFlowConnectionReferences(manifest);
 
   const flow = flowJson(connector, target, { activityId, recipients, connectionReferences });
   const files = new Map<string, Buffer>([
@@ -76,9 +66,27 @@ export function sampleFlowComponents(connector: CompiledConnector, target: FlowT
   return { files, workflowId, connectionReferences };
 }
 
-/** The logical name of the connection reference to our connector: the publisher prefix and the connector solution's name. */
-export function connectorConnectionReferenceName(manifest: SolutionManifest): string {
-  return `${manifest.publisher.prefix}_${manifest.uniqueName}`;
+/** The environment variables the flow reads, which the flows solution's import asks for. */
+export function sampleFlowEnvironmentVariables(manifest: SolutionManifest): { activityId: EnvironmentVariable; recipients: EnvironmentVariable } {
+  const { prefix } = manifest.publisher;
+  return {
+    activityId: {
+      schemaName: `${prefix}_FnoActivityId`,
+      displayName: "Finance and Operations export activity ID",
+      description: "ID of the recurring data job (export) whose queue the sample flow empties, from Manage scheduled data jobs.",
+    },
+    recipients: {
+      schemaName: `${prefix}_FnoPackageRecipients`,
+      displayName: "Finance and Operations package recipients",
+      description: "Email addresses, separated by semicolons, that receive each exported package.",
+    },
+  };
+}
+
+/** The logical names of the flow's connection references: ours (prefix and the connector solution's name) and Office 365 Outlook's. */
+export function sampleFlowConnectionReferences(manifest: SolutionManifest): SampleFlowComponents["connectionReferences"] {
+  const { prefix } = manifest.publisher;
+  return { connector: `${prefix}_${manifest.uniqueName}`, outlook: `${prefix}_FnoSampleFlowOffice365Outlook` };
 }
 
 /** The `<Workflow>` element, as EX-B's customizations.xml has it; imported switched off, to be turned on once connected. */

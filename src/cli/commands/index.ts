@@ -17,6 +17,7 @@ export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
   pack: async () => (await import("./pack.ts")).registerPack,
   unpack: async () => (await import("./unpack.ts")).registerUnpack,
   deploy: async () => (await import("./deploy.ts")).registerDeploy,
+  setup: async () => (await import("./setup.ts")).registerSetup,
   invoke: async () => (await import("./invoke.ts")).registerInvoke,
   sync: async () => (await import("./sync.ts")).registerSync,
   dequeue: steps,
