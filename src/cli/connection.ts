@@ -43,18 +43,37 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   };
   const missing = (Object.keys(values) as (keyof typeof values)[]).filter((k) => !values[k]).map((k) => names[k]);
   if (missing.length > 0) throw new CliError(`missing connection settings: ${missing.join(", ")}`, ExitCode.unreadable);
-  try {
-    new URL(values.environmentUrl!);
-  } catch {
-    throw new CliError(`--url / FNO_URL: "${values.environmentUrl}" is not a URL`, ExitCode.unreadable);
-  }
+  const authorityHost = flags.authorityHost ?? env.AZURE_AUTHORITY_HOST;
+  requireHttpUrl(values.environmentUrl!, "--url / FNO_URL", "https://myorg.operations.dynamics.com");
+  if (authorityHost !== undefined) requireHttpUrl(authorityHost, "--authority-host / AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com");
   return {
     environmentUrl: values.environmentUrl!,
     tenantId: values.tenantId!,
     clientId: values.clientId!,
     clientSecret: values.clientSecret!,
-    authorityHost: flags.authorityHost ?? env.AZURE_AUTHORITY_HOST,
+    authorityHost,
   };
+}
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * `text` is an https URL, or an http URL on this machine (the simulator): a token sent over plain http to
+ * another host could be read on the way. `name` is the option or variable it came from.
+ */
+export function requireHttpUrl(text: string, name: string, example: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`${name}: "${text}" is not an http(s) URL; expected one such as ${example}`, ExitCode.unreadable);
+  }
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+  if (!secure) {
+    const why = url.protocol === "http:" ? "plain http is only for this machine (the simulator); use https" : "expected an http(s) URL";
+    throw new CliError(`${name}: "${text}": ${why}, such as ${example}`, ExitCode.unreadable);
+  }
+  return url;
 }
 
 /**

@@ -109,7 +109,7 @@ export class FnoError extends Error {
       details.stage === "token"
         ? `could not get a token: ${causeText(details.cause)}`
         : status === undefined
-          ? `network error: ${causeText(details.cause)}`
+          ? unreachableText(details.url, details.cause)
           : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`;
     const text = body?.innerMessage ?? body?.message;
     const code = body?.code ? ` [${body.code}]` : "";
@@ -128,9 +128,47 @@ export class FnoError extends Error {
   }
 }
 
+/**
+ * "could not reach https://host: connection refused (ECONNREFUSED)": which server a request got no answer
+ * from and why. Only the origin is named: a download URL's query can carry a signature.
+ */
+export function unreachableText(url: string, cause: unknown): string {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = "the server";
+  }
+  return `could not reach ${origin}: ${causeText(cause)}`;
+}
+
+/** Words for the system error codes fetch (undici) puts in an error's cause chain. */
+const networkReasons: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "timed out",
+  UND_ERR_CONNECT_TIMEOUT: "timed out connecting",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_SOCKET: "connection closed",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate could not be verified",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is for another host",
+};
+
+/**
+ * The first error code in the cause chain, in words ("connection refused (ECONNREFUSED)"); without one,
+ * the innermost message (fetch's own, "fetch failed", says nothing).
+ */
 function causeText(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = (cause as { cause?: unknown }).cause;
-  const code = (inner as { code?: string } | undefined)?.code;
-  return code ? `${cause.message} (${code})` : cause.message;
+  let message = cause instanceof Error ? cause.message : String(cause);
+  for (let at: unknown = cause, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === "string") return `${networkReasons[code] ?? at.message} (${code})`;
+    message = at.message;
+  }
+  return message;
 }

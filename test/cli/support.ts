@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { vi } from "vitest";
@@ -34,11 +35,22 @@ export function tempDir(prefix = "fno-cli-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
+/** A loopback URL that refuses connections: a port that was free a moment ago (fetch refuses "bad" ports such as 9 itself). */
+async function refusedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+export const refused = await refusedUrl();
+
 /** Connection flags for an environment nobody listens on: a command that sends anything fails with a network error. */
 export const unreachable = [
-  "--url", "http://127.0.0.1:9",
+  "--url", refused,
   "--tenant", "11111111-1111-4111-8111-111111111111",
   "--client-id", "22222222-2222-4222-8222-222222222222",
   "--client-secret", "a-client-secret-value",
-  "--authority-host", "http://127.0.0.1:9",
+  "--authority-host", refused,
 ];

@@ -12,7 +12,9 @@ import {
   splitAssignment,
   type InvokeResult,
 } from "../../gateway/index.ts";
+import { unreachableText } from "../../client/errors.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { fsReason, requireInputFile, requireOutputFile } from "../paths.ts";
 
 interface InvokeFlags {
   package: string;
@@ -45,12 +47,13 @@ export function registerInvoke(program: Command): void {
 }
 
 async function run(operationId: string, flags: InvokeFlags): Promise<void> {
+  if (flags.out !== undefined) requireOutputFile(flags.out, "--out");
   const pkg = loadPackage(path.resolve(flags.package));
   const texts = Object.fromEntries(flags.param.map((text) => splitAssignment(text, "--param")));
   const connection = Object.fromEntries(flags.connection.map((text) => splitAssignment(text, "--connection")));
   const bodyFile = flags.bodyFile === undefined ? undefined : readInput(flags.bodyFile);
   const parameters = parameterValuesFromText(pkg, operationId, texts, bodyFile);
-  const result = await invoke(pkg, operationId, { parameters, connection }, { binary: "stream" });
+  const result = await invoke(pkg, operationId, { parameters, connection }, { binary: "stream", fetch: fetchNamingUrl(operationId) });
   if (result.outputs instanceof ReadableStream) {
     if (flags.json && flags.out === undefined) {
       // A binary output cannot share stdout with the JSON summary.
@@ -92,11 +95,25 @@ async function writeBinary(stream: ReadableStream<Uint8Array>, file: string | un
 }
 
 function readInput(file: string): Uint8Array {
+  requireInputFile(file, "the operation's body as a file");
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}`, ExitCode.unreadable);
+    throw new CliError(`cannot read ${file}: it ${fsReason(err)}`, ExitCode.unreadable);
   }
+}
+
+/** fetch, whose failure to get any answer says which server could not be reached and why (fetch says only "fetch failed"). */
+function fetchNamingUrl(operationId: string): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await globalThis.fetch(input, init);
+    } catch (err) {
+      if (init?.signal?.aborted) throw err;
+      const url = input instanceof Request ? input.url : String(input);
+      throw new CliError(`operation ${operationId}: ${unreachableText(url, err)}`, ExitCode.failed);
+    }
+  };
 }
 
 /** Gateway errors keep their message; what the caller typed wrong or could not read exits 2, a failed call 1. */

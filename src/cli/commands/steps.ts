@@ -3,8 +3,9 @@ import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { emptyGuid, messageStatusPhase, type DequeueMessage } from "../../client/index.ts";
 import { importFile } from "../../workflows/import.ts";
-import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
+import { addConnectionOptions, createClient, requireHttpUrl, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { requireInputFile, requireOutputFile } from "../paths.ts";
 
 /** The single steps of the recurring integrations API, for scripting. Each prints JSON on stdout. */
 export function registerSteps(program: Command): void {
@@ -28,6 +29,8 @@ export function registerSteps(program: Command): void {
   ).action(async (location: string | undefined, flags: ConnectionFlags & { message?: string; out: string }) => {
     const target = location ?? (flags.message ? readMessage(flags.message).DownloadLocation : undefined);
     if (!target) throw new CliError("give a DownloadLocation or --message FILE", ExitCode.unreadable);
+    requireHttpUrl(target, "DownloadLocation", "the DownloadLocation of a dequeue result");
+    if (flags.out !== "-") requireOutputFile(flags.out, "--out");
     const download = await (await createClient(resolveConnection(flags))).download(target);
     // The fetch body is a web ReadableStream, which is async-iterable; piping it directly skips a stream conversion.
     const body = download.body as unknown as AsyncIterable<Uint8Array>;
@@ -88,6 +91,7 @@ export function registerSteps(program: Command): void {
       .option("--company <id>", "legal entity (DataAreaId)")
       .option("--wait", "poll the status with backoff until it is terminal"),
   ).action(async (file: string, flags: ConnectionFlags & { activity: string; entity?: string; company?: string; wait?: boolean }) => {
+    requireInputFile(file, "the file or data package to import");
     const result = await importFile({
       client: await createClient(resolveConnection(flags)),
       activityId: flags.activity,

@@ -3,6 +3,7 @@ import { defaultConcurrency, syncExports } from "../../workflows/export-sync.ts"
 import { addConnectionOptions, createClient, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes, syncProgress } from "../progress.ts";
+import { requireOutputFolder } from "../paths.ts";
 import { integerOption } from "../options.ts";
 
 /** More parallel requests than this only meet F&O's throttling sooner (and each holds a socket and a file). */
@@ -27,6 +28,7 @@ export function registerSync(program: Command): void {
       .option("--extract", "also unzip each package into <dir>/<CorrelationId>/ (unsafe archives are refused)")
       .option("--json", "print a JSON summary at the end instead of progress"),
   ).action(async (flags: SyncFlags) => {
+    requireOutputFolder(flags.out, "--out");
     const client = await createClient(resolveConnection(flags));
     const progress = syncProgress(process.stderr, flags.json ? "quiet" : process.stderr.isTTY ? "tty" : "lines");
     const summary = await syncExports({

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { unpackSolution, writeUnpackedSolution } from "../../solution/index.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { fsReason, requireInputFile, requireOutputFolder } from "../paths.ts";
 import { solutionCliError } from "./pack.ts";
 
 /** `fno-connector unpack ZIP DIR`: any solution zip → the `pac solution unpack` layout in a new folder. */
@@ -13,11 +14,13 @@ export function registerUnpack(program: Command): void {
     .argument("<zip>", "solution zip file")
     .argument("<dir>", "folder to create (must not exist or be empty)")
     .action(async (zipFile: string, dir: string) => {
+      requireOutputFolder(dir, "unpack folder");
+      requireInputFile(zipFile, "a solution zip file");
       let bytes: Buffer;
       try {
         bytes = readFileSync(zipFile);
       } catch (err) {
-        throw new CliError(`cannot read ${zipFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.unreadable);
+        throw new CliError(`cannot read ${zipFile}: it ${fsReason(err)}`, ExitCode.unreadable);
       }
       try {
         const files = await unpackSolution(bytes, zipFile);

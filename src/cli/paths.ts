@@ -1,0 +1,69 @@
+import { statSync, type Stats } from "node:fs";
+import path from "node:path";
+import { CliError, ExitCode } from "./errors.ts";
+
+/**
+ * Checks on the files and folders a command is given, made before it contacts an environment or writes
+ * anything: a wrong path fails at once, naming the path and what is wrong, with exit 2 (the input could
+ * not be used), instead of a raw errno after minutes of downloading.
+ */
+
+/** What an errno means for a path, in words. */
+export function fsReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "does not exist";
+    case "EISDIR":
+      return "is a folder";
+    case "ENOTDIR":
+      return "is under a file, not a folder";
+    case "EACCES":
+    case "EPERM":
+      return "is not accessible (permission denied)";
+    default:
+      return (err as Error).message;
+  }
+}
+
+/** The path's stats; undefined when nothing is there (or a file above it makes it impossible, which callers find by walking up). */
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CliError(`${file} ${fsReason(err)}`, ExitCode.unreadable);
+  }
+}
+
+/** `file` is an existing regular file (`what` says what it was given as, e.g. "the file to import"). */
+export function requireInputFile(file: string, what: string): void {
+  const stats = statOrUndefined(file);
+  if (stats === undefined) throw new CliError(`${file} does not exist: give ${what}`, ExitCode.unreadable);
+  if (stats.isDirectory()) throw new CliError(`${file} is a folder: give ${what}`, ExitCode.unreadable);
+  if (!stats.isFile()) throw new CliError(`${file} is not a regular file: give ${what}`, ExitCode.unreadable);
+}
+
+/** `file` can be created or replaced: its folder exists and it is not itself a folder. */
+export function requireOutputFile(file: string, option: string): void {
+  const folder = path.dirname(path.resolve(file));
+  requireOutputFolder(folder, option);
+  if (statOrUndefined(folder) === undefined) {
+    throw new CliError(`${option} ${file}: the folder ${folder} does not exist; create it first or choose another path`, ExitCode.unreadable);
+  }
+  if (statOrUndefined(file)?.isDirectory()) {
+    throw new CliError(`${option} ${file} is a folder: give a file name, e.g. ${path.join(file, "package.zip")}`, ExitCode.unreadable);
+  }
+}
+
+/** `dir` is a folder or can be made one: neither it nor any folder above it is a file. */
+export function requireOutputFolder(dir: string, option: string): void {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const stats = statOrUndefined(at);
+    if (stats !== undefined) {
+      if (stats.isDirectory()) return;
+      throw new CliError(`${option} ${dir}: ${at} is a file, not a folder; choose a folder`, ExitCode.unreadable);
+    }
+    if (path.dirname(at) === at) return;
+  }
+}
