@@ -58,7 +58,22 @@ export function writeRequest(draft: RequestDraft, operationId: string): HttpRequ
   if (draft.hostUrl === undefined) {
     throw new GatewayError("package", `operation ${operationId} has no host: the definition sets no "host" and no dynamichosturl policy applies`, operationId);
   }
+  for (const [name, value] of Object.entries(draft.headers)) requireHeaderValue(name, value, operationId);
   return { method: draft.method, url: composeUrl(draft.hostUrl, draft.path, draft.query), headers: { ...draft.headers }, body: writeBody(draft.body) };
+}
+
+/**
+ * A header value fetch can send: no CR, LF or NUL (which would split the header), nothing above U+00FF.
+ * Checked here so the error names the header only: fetch's own error quotes the value, which is often a credential.
+ */
+function requireHeaderValue(name: string, value: string, operationId: string): void {
+  if (/[\r\n\0]|[^\u0000-\u00ff]/.test(value)) {
+    throw new GatewayError(
+      "input",
+      `operation ${operationId}: the value of header '${name}' has a line break, NUL or a character above U+00FF, which HTTP headers cannot carry; check the parameter or connection value it comes from`,
+      operationId,
+    );
+  }
 }
 
 function writeBody(body: MessageBody): HttpBody | undefined {

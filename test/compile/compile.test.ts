@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileConnector } from "../../src/compile/index.ts";
 import { configurationHelp, placeholderConfig, readBuildConfig, unconfiguredSignIn } from "../../src/compile/config.ts";
-import { writeFolderAtomically } from "../../src/compile/write.ts";
+import { outputMarker, writeFolderAtomically } from "../../src/compile/write.ts";
 import { testConfig as config } from "../support/config.ts";
 import { repoRoot } from "../support/shared.ts";
 
@@ -95,7 +95,7 @@ describe("writeFolderAtomically", () => {
     const out = path.join(parent, "connector");
     writeFolderAtomically(out, new Map([["a.json", Buffer.from("1")], ["b.json", Buffer.from("2")]]));
     writeFolderAtomically(out, new Map([["a.json", Buffer.from("3")]]));
-    expect(readdirSync(out)).toEqual(["a.json"]);
+    expect(readdirSync(out)).toEqual([outputMarker, "a.json"]);
     expect(readFileSync(path.join(out, "a.json"), "utf8")).toBe("3");
 
     expect(() => writeFolderAtomically(out, new Map([["ok.json", Buffer.from("x")], ["../escape.json", Buffer.from("y")]]))).toThrow(/outside/);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { buildConnector, pacCreateCommand } from "../../compile/build.ts";
+import { writesTogether } from "../../compile/write.ts";
 import { configurationHelp, unconfiguredSignIn } from "../../compile/config.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatFinding } from "../format.ts";
@@ -12,12 +13,13 @@ export function registerBuild(program: Command): void {
     .command("build")
     .description("Compile connector/ into dist/connector (apiDefinition.swagger.json, apiProperties.json, icon.png, settings.json) and the solution zips into dist/solution")
     .option("--source <dir>", "connector source folder", "connector")
-    .option("--out <dir>", "output folder", "dist/connector")
+    .option("--out <dir>", "output folder, replaced as a whole (a folder holding files build did not write is refused)", "dist/connector")
     .option("--solution <dir>", "the solution's own metadata (pac unpack layout)", "solution")
-    .option("--solution-out <dir>", "where the solution zips go", "dist/solution")
+    .option("--solution-out <dir>", "where the solution zips go, replaced as a whole like --out", "dist/solution")
     .option("--no-solution", "build only the connector package")
     .option("--json", "print the result as JSON")
-    .action(async (options: { source: string; out: string; solution: string | false; solutionOut: string; json?: boolean }) => {
+    // Both folders are staged first and swapped in together: a failure leaves both as they were.
+    .action(writesTogether(async (options: { source: string; out: string; solution: string | false; solutionOut: string; json?: boolean }) => {
       const outDir = path.resolve(options.out);
       const result = buildConnector(process.cwd(), path.resolve(options.source), outDir);
       const errors = result.findings.filter((f) => f.severity === "error").length;
@@ -51,5 +53,5 @@ export function registerBuild(program: Command): void {
       }
       if (solutions.length > 0) process.stdout.write("import the solutions in this order: the connector solution, then the flows solution (`npm run cli -- deploy`)\n");
       process.stdout.write(`or upload the connector alone with: ${pacCreateCommand(outDir)}\n`);
-    });
+    }));
 }
