@@ -4,14 +4,15 @@ import nock from "nock";
 import { FnoClient } from "../../src/client/index.ts";
 import { createClient, resolveConnection } from "../../src/cli/connection.ts";
 import { repoRoot } from "../support/shared.ts";
-import { redactDefinitions, type RecordedDefinition } from "./redact.ts";
+import { findSecrets, redactDefinitions, type RecordedDefinition } from "./redact.ts";
 
 const liveDir = path.join(repoRoot, "test", "recordings", "live");
 
 /**
  * Records what a live environment answers for dequeue (→ download → ack when a message is waiting) and,
- * when an import job is named, enqueue → message status. Tokens, SAS signatures, cookies and dates are
- * redacted before anything is written; the live host becomes the recordings' host.
+ * when an import job is named, enqueue → message status. Credentials, cookies, dates, package and file
+ * contents and data-carrying texts are redacted in memory, and the result is scanned for secrets, before
+ * anything is written; the live host becomes the recordings' host. The folder is ignored by git.
  */
 export async function recordLive(env: NodeJS.ProcessEnv): Promise<number> {
   let client: FnoClient;
@@ -28,6 +29,7 @@ export async function recordLive(env: NodeJS.ProcessEnv): Promise<number> {
   mkdirSync(liveDir, { recursive: true });
   const exportId = env.FNO_EXPORT_ACTIVITY!;
 
+  let failed = false;
   const record = async (name: string, steps: () => Promise<void>) => {
     nock.recorder.clear();
     nock.recorder.rec({ dont_print: true, output_objects: true, enable_reqheaders_recording: false });
@@ -38,8 +40,16 @@ export async function recordLive(env: NodeJS.ProcessEnv): Promise<number> {
     }
     const raw = (nock.recorder.play() as RecordedDefinition[]).filter((d) => !/login\.microsoftonline|oauth2/.test(d.scope + d.path));
     const file = path.join(liveDir, `${name}.json`);
-    writeFileSync(file, JSON.stringify(redactDefinitions(raw, host), null, 4) + "\n");
-    process.stdout.write(`recorded ${path.relative(repoRoot, file)} (${raw.length} request(s))\n`);
+    const text = JSON.stringify(redactDefinitions(raw, host), null, 4) + "\n";
+    const found = findSecrets(text);
+    // Names the kinds found, never the values: this output may be pasted into a bug report.
+    if (found.length > 0) {
+      process.stderr.write(`record: not writing ${path.relative(repoRoot, file)}: redaction left ${found.join(", ")}; extend test/harness/redact.ts\n`);
+      failed = true;
+    } else {
+      writeFileSync(file, text);
+      process.stdout.write(`recorded ${path.relative(repoRoot, file)} (${raw.length} request(s))\n`);
+    }
     nock.activate();
   };
 
@@ -59,5 +69,5 @@ export async function recordLive(env: NodeJS.ProcessEnv): Promise<number> {
       await client.getMessageStatus(id);
     });
   }
-  return 0;
+  return failed ? 1 : 0;
 }
