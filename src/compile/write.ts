@@ -62,9 +62,10 @@ export function writesTogether<Args extends unknown[]>(action: (...args: Args) =
 
 /**
  * Refuses an output folder that cannot or must not be replaced: a file, a path under a file, or a non-empty
- * folder that is neither marked as an earlier output nor holds only names this write would put there.
+ * folder that is neither marked as an earlier output nor holds only names this write would put there
+ * (`ownNames`: the top-level files and folders of the output).
  */
-export function checkOutputFolder(outDir: string, files: ReadonlyMap<string, Buffer>): void {
+export function checkOutputFolder(outDir: string, ownNames: ReadonlySet<string>): void {
   for (let above = path.dirname(outDir); ; above = path.dirname(above)) {
     const stats = statOrUndefined(above);
     if (stats !== undefined) {
@@ -79,8 +80,7 @@ export function checkOutputFolder(outDir: string, files: ReadonlyMap<string, Buf
   const entries = readdirSync(outDir);
   if (entries.includes(outputMarker)) return;
   // An output written before the marker existed holds only names this write puts there.
-  const ours = new Set([...files.keys()].map((name) => name.split(/[\\/]/)[0]));
-  const foreign = entries.filter((name) => !ours.has(name));
+  const foreign = entries.filter((name) => !ownNames.has(name));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, … (${foreign.length} in all)` : "");
     throw new OutputLocationError(
@@ -99,7 +99,7 @@ function statOrUndefined(file: string): Stats | undefined {
 }
 
 function stageFolder(outDir: string, files: ReadonlyMap<string, Buffer>): StagedFolder {
-  checkOutputFolder(outDir, files);
+  checkOutputFolder(outDir, new Set([...files.keys()].map((name) => name.split(/[\\/]/)[0]!)));
   const parent = path.dirname(outDir);
   const createdParent = mkdirSync(parent, { recursive: true });
   const staged: StagedFolder = {

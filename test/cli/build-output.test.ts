@@ -68,3 +68,14 @@ describe("build writes all its outputs or none (R3)", () => {
     expect(readdirSync(work).sort()).toEqual(["connector", "solution"]);
   });
 });
+
+describe("demo --out never deletes what it did not write (D1)", () => {
+  it("refuses a folder holding other files, and leaves them", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "thesis.txt"), "years of work");
+    const result = await runCaptured(["demo", "--out", dir, "--messages", "1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("thesis.txt");
+    expect(readdirSync(dir)).toEqual(["thesis.txt"]);
+  });
+});

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { loadPackage } from "../../gateway/index.ts";
+import { checkOutputFolder } from "../../compile/write.ts";
 import { runAgainstSimulator } from "../../workflows/simulated-run.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes } from "../progress.ts";
@@ -11,10 +12,12 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("Run the export and import workflows against the embedded simulator, through the compiled connector and the client")
     .option("--package <dir>", "compiled connector package", "dist/connector")
-    .option("--out <dir>", "where downloads and uploads go (replaced)", "dist/run")
+    .option("--out <dir>", "where downloads and uploads go, replaced as a whole (a folder holding other files is refused)", "dist/run")
     .addOption(integerOption("--messages <n>", "export messages to seed", { min: 1, max: 1000 }).default(24))
     .option("--json", "print the summary as JSON")
     .action(async (flags: { package: string; out: string; messages: number; json?: boolean }) => {
+      // The run empties the folder first: only a folder holding what an earlier run wrote may be emptied.
+      checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync"]));
       const summary = await runAgainstSimulator({
         connector: loadPackage(path.resolve(flags.package)),
         outDir: path.resolve(flags.out),
