@@ -1,5 +1,6 @@
 import { statSync, type Stats } from "node:fs";
 import path from "node:path";
+import { fileInTheWay } from "../compile/write.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /**
@@ -25,7 +26,7 @@ export function fsReason(err: unknown): string {
   }
 }
 
-/** The path's stats; undefined when nothing is there (or a file above it makes it impossible, which callers find by walking up). */
+/** The path's stats; undefined when nothing is there (or a file above it makes it impossible: see requireOutputFolder). */
 function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
@@ -58,12 +59,6 @@ export function requireOutputFile(file: string, option: string): void {
 
 /** `dir` is a folder or can be made one: neither it nor any folder above it is a file. */
 export function requireOutputFolder(dir: string, option: string): void {
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const stats = statOrUndefined(at);
-    if (stats !== undefined) {
-      if (stats.isDirectory()) return;
-      throw new CliError(`${option} ${dir}: ${at} is a file, not a folder; choose a folder`, ExitCode.unreadable);
-    }
-    if (path.dirname(at) === at) return;
-  }
+  const blocking = fileInTheWay(dir);
+  if (blocking !== undefined) throw new CliError(`${option} ${dir}: ${blocking} is a file, not a folder; choose a folder`, ExitCode.unreadable);
 }

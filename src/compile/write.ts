@@ -66,17 +66,10 @@ export function writesTogether<Args extends unknown[]>(action: (...args: Args) =
  * (`ownNames`: the top-level files and folders of the output).
  */
 export function checkOutputFolder(outDir: string, ownNames: ReadonlySet<string>): void {
-  for (let above = path.dirname(outDir); ; above = path.dirname(above)) {
-    const stats = statOrUndefined(above);
-    if (stats !== undefined) {
-      if (!stats.isDirectory()) throw new OutputLocationError(`cannot write ${outDir}: ${above} is a file, not a folder; choose another output folder`);
-      break;
-    }
-    if (path.dirname(above) === above) break;
-  }
-  const stats = statOrUndefined(outDir);
-  if (stats === undefined) return;
-  if (!stats.isDirectory()) throw new OutputLocationError(`${outDir} is a file; the output is a folder, replaced as a whole: choose another path`);
+  const blocking = fileInTheWay(outDir);
+  if (blocking === outDir) throw new OutputLocationError(`${outDir} is a file; the output is a folder, replaced as a whole: choose another path`);
+  if (blocking !== undefined) throw new OutputLocationError(`cannot write ${outDir}: ${blocking} is a file, not a folder; choose another output folder`);
+  if (statOrUndefined(outDir) === undefined) return;
   const entries = readdirSync(outDir);
   if (entries.includes(outputMarker)) return;
   // An output written before the marker existed holds only names this write puts there.
@@ -89,11 +82,21 @@ export function checkOutputFolder(outDir: string, ownNames: ReadonlySet<string>)
   }
 }
 
+/** The file that keeps `dir` from being a folder: `dir` itself, or the nearest existing path above it; undefined when none does. */
+export function fileInTheWay(dir: string): string | undefined {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const stats = statOrUndefined(at);
+    if (stats !== undefined) return stats.isDirectory() ? undefined : at;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
 function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw err;
   }
 }
