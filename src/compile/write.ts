@@ -33,8 +33,8 @@ const pendingOutputs = new AsyncLocalStorage<StagedFolder[]>();
  * A failure at any point leaves the previous folder as it was. The location is checked first (see
  * checkOutputFolder). Inside writesTogether the swap waits until every output of the action is staged.
  */
-export function writeFolderAtomically(outDir: string, files: ReadonlyMap<string, Buffer>): void {
-  const staged = stageFolder(outDir, files);
+export function writeFolderAtomically(outDir: string, files: ReadonlyMap<string, Buffer>, options: { marker?: boolean } = {}): void {
+  const staged = stageFolder(outDir, files, options.marker ?? true);
   const pending = pendingOutputs.getStore();
   if (pending) pending.push(staged);
   else commit([staged]);
@@ -101,7 +101,7 @@ function statOrUndefined(file: string): Stats | undefined {
   }
 }
 
-function stageFolder(outDir: string, files: ReadonlyMap<string, Buffer>): StagedFolder {
+function stageFolder(outDir: string, files: ReadonlyMap<string, Buffer>, marker: boolean): StagedFolder {
   checkOutputFolder(outDir, new Set([...files.keys()].map((name) => name.split(/[\\/]/)[0]!)));
   const parent = path.dirname(outDir);
   const createdParent = mkdirSync(parent, { recursive: true });
@@ -114,7 +114,7 @@ function stageFolder(outDir: string, files: ReadonlyMap<string, Buffer>): Staged
   rmSync(staged.staging, { recursive: true, force: true });
   try {
     mkdirSync(staged.staging);
-    for (const [name, bytes] of [...files, [outputMarker, Buffer.from(markerText)] as const]) {
+    for (const [name, bytes] of [...files, ...(marker ? [[outputMarker, Buffer.from(markerText)] as const] : [])]) {
       const target = path.join(staged.staging, name);
       if (path.relative(staged.staging, target).startsWith("..")) throw new Error(`refusing to write outside ${outDir}: ${name}`);
       mkdirSync(path.dirname(target), { recursive: true });

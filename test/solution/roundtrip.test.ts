@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { folderToZip, packSolution, solutionParts, unpackSolution, writeZip } from "../../src/solution/index.ts";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { folderToZip, packSolution, solutionParts, unpackSolution, writeUnpackedSolution, writeZip } from "../../src/solution/index.ts";
 import { hasShared } from "../support/shared.ts";
 import { compiledConnector, realExportBytes, realExportEntries, realExports, sameXml, solutionSource } from "./support.ts";
 
@@ -46,5 +49,14 @@ describe("unpack then pack our own packages", () => {
       const zip = await writeZip(packed);
       expectSameEntries(folderToZip(await unpackSolution(zip, "ours.zip")), packed);
     }
+  });
+});
+
+describe("writeUnpackedSolution", () => {
+  it("writes only the solution's files, with no output marker, since pac solution pack reads the folder as it is", async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "fno-unpack-")), "out");
+    const packed = packSolution(compiledConnector(), { source: solutionSource(), packageType: "managed", part: "connector" });
+    writeUnpackedSolution(dir, await unpackSolution(await writeZip(packed), "ours.zip"));
+    expect(readdirSync(dir).sort()).toEqual(["Connectors", "Other"]);
   });
 });
