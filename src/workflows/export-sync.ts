@@ -104,7 +104,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const failedDownloads = new Map<string, number>();
   /** The pop receipt of each message's latest dequeue in this run: only that one can acknowledge it. */
   const latestReceipt = new Map<string, string>();
-  /** Messages being worked on, by CorrelationId: settles true once the package is stored (false if it could not be). */
+  /** Messages being worked on, by CorrelationId: settles when that delivery is done, true if its package is stored. */
   const inFlight = new Map<string, Promise<boolean>>();
   const acknowledged = new Set<string>();
 
