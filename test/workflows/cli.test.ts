@@ -7,7 +7,7 @@ import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/
 import { runAgainstSimulator } from "../../src/workflows/simulated-run.ts";
 import { compileConnector } from "../../src/compile/index.ts";
 import { writeZip } from "../../src/solution/zip.ts";
-import { placeholderClientId } from "../../src/compile/config.ts";
+import { placeholderConfig } from "../../src/compile/config.ts";
 import { repoRoot } from "../support/shared.ts";
 import { tempDir } from "./support.ts";
 
@@ -117,7 +117,7 @@ describe("the workflow commands, as a user runs them", () => {
 
 describe("npm start's run against the simulator", () => {
   it("moves every package through the connector and the client and verifies each one", async () => {
-    const { connector } = compileConnector(path.join(repoRoot, "connector"), { clientId: placeholderClientId, clientIdSource: "placeholder" });
+    const { connector } = compileConnector(path.join(repoRoot, "connector"), placeholderConfig);
     const summary = await runAgainstSimulator({ connector, outDir: tempDir("fno-run-"), exportMessages: 8, throughConnector: 3 });
     expect(summary.gateway.exported).toHaveLength(3);
     expect(summary.client.sync.stored).toBe(5);
