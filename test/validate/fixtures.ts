@@ -15,6 +15,7 @@ type Json = any;
 export interface Docs extends ConnectorDocuments {
   definition: Json;
   properties: Json;
+  duplicateKeys?: ConnectorDocuments["duplicateKeys"];
 }
 
 const orderIdParameter = {
@@ -178,10 +179,31 @@ export interface RuleFixture {
 }
 
 export const ruleFixtures: Record<string, RuleFixture> = {
+  "document-structure": {
+    fail: connector((d) => (d.definition.swagger = "3.0")),
+    pass: connector(),
+  },
+  "duplicate-key": {
+    // What the loader lists for a file that writes "summary" twice in one operation.
+    fail: connector((d) => (d.duplicateKeys = [{ document: "apiDefinition", pointer: "/paths/~1orders/post/summary" }])),
+    pass: connector((d) => (d.duplicateKeys = [])),
+  },
   "swagger-schema": {
-    // Power Platform's own validator rejects a host with a scheme; the official schema's host pattern says why.
+    // certified-connectors/USB4SAP writes a root key 'basepath', which the official schema does not allow, and imports.
+    fail: connector((d) => (d.definition.basepath = "/")),
+    pass: connector((d) => (d.definition["x-contoso-build"] = "1")),
+  },
+  "path-syntax": {
+    fail: connector((d) => (d.definition.paths["/orders?status=open"] = { get: simpleGet("ListOpenOrders") })),
+    pass: connector((d) => (d.definition.paths["/orders/open"] = { get: simpleGet("ListOpenOrders") })),
+  },
+  "host-base-path": {
+    // HostNameNotValid: a host with a scheme.
     fail: connector((d) => (d.definition.host = "https://contoso.example.com")),
-    pass: connector((d) => (d.definition.host = "contoso.example.com:8443")),
+    pass: connector((d) => {
+      d.definition.host = "contoso.example.com:8443";
+      d.definition.basePath = "/api";
+    }),
   },
   "ref-local": {
     // A package that still names its source's schema file: the upload (and the gateway) has only this document.
@@ -205,8 +227,7 @@ export const ruleFixtures: Record<string, RuleFixture> = {
     pass: connector(),
   },
   "operation-id-unique": {
-    // OperationIdNotUnique compares without case.
-    fail: connector((d) => (createOrder(d).operationId = "Getorder")),
+    fail: connector((d) => (createOrder(d).operationId = "GetOrder")),
     pass: connector((d) => (createOrder(d).operationId = "GetOrderV2")),
   },
   "path-params-declared": {

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { operationLabel, operationsOf, parametersOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
 
@@ -5,6 +6,9 @@ export const bodyParameterSingle: Rule = {
   id: "body-parameter-single",
   severity: "error",
   doc: "An operation has at most one body parameter: the body is one value (Swagger 2.0 §Parameter Object).",
+  why: "A request has one body.",
+  evidence: [{ says: "OperationParametersContainMultipleBodyParameters: \"The operation '{0}' contains multiple parameters in the location 'body', at most one is allowed.\"", url: sources.validatorRules }],
+  example: { fail: "parameters:\n  - {name: order, in: body, schema: {type: object}}\n  - {name: note, in: body, schema: {type: string}}", pass: "parameters:\n  - {name: order, in: body, schema: {type: object}}" },
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       const bodies = parametersOf(definition, entry).filter((p) => p.parameter.in === "body");

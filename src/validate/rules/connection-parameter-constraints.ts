@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -9,6 +10,9 @@ export const connectionParameterConstraints: Rule = {
   id: "connection-parameter-constraints",
   severity: "warning",
   doc: 'uiDefinition.constraints.required and .hidden are the strings "true" or "false", as Microsoft\'s schema types them.',
+  why: "Microsoft's schema types these flags as strings. A warning: certified connectors (Almabase) write JSON booleans and work.",
+  evidence: [{ says: "paconn-apiProperties.schema.json: constraints.required and .hidden are strings \"true\"/\"false\".", url: sources.paconnSchema }],
+  example: { fail: "constraints: {required: true}", pass: "constraints: {required: 'true'}" },
   *check({ properties }) {
     for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
       const ui = isObject(parameter) ? parameter.uiDefinition : undefined;

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { connectionParametersOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
 
@@ -8,6 +9,9 @@ export const connectionParameterName: Rule = {
   id: "connection-parameter-name",
   severity: "error",
   doc: "A connection parameter's name is letters, digits and underscores, optionally `parent:sub` (e.g. token:TenantId).",
+  why: "Microsoft's apiProperties schema admits only these names (and token:TenantId).",
+  evidence: [{ says: "paconn-apiProperties.schema.json: connectionParameters keys match ^[0-9a-zA-Z_]+$ or ^[0-9a-zA-Z_]+:[0-9a-zA-Z_]+$.", url: sources.paconnSchema }],
+  example: { fail: "connectionParameters:\n  api-key: {type: securestring}", pass: "connectionParameters:\n  api_key: {type: securestring}" },
   *check({ properties }) {
     for (const { name, pointer } of connectionParametersOf(properties)) {
       if (namePattern.test(name)) continue;

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -9,6 +10,9 @@ export const connectionParameterType: Rule = {
   id: "connection-parameter-type",
   severity: "error",
   doc: `A connection parameter's type is one of ${types.join(", ")}.`,
+  why: "The connection dialog knows only these parameter types.",
+  evidence: [{ says: "paconn-apiProperties.schema.json: type is string, securestring, int, bool, oauthSetting or gatewaySetting.", url: sources.paconnSchema }],
+  example: { fail: "api_key: {type: password}", pass: "api_key: {type: securestring}" },
   *check({ properties }) {
     for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
       const type = isObject(parameter) ? parameter.type : undefined;

@@ -1,5 +1,9 @@
 import type { Rule } from "../rule.ts";
 import { swaggerSchema } from "./swagger-schema.ts";
+import { documentStructure } from "./document-structure.ts";
+import { duplicateKey } from "./duplicate-key.ts";
+import { pathSyntax } from "./path-syntax.ts";
+import { hostBasePath } from "./host-base-path.ts";
 import { refLocal } from "./ref-local.ts";
 import { refResolves } from "./ref-resolves.ts";
 import { operationIdPresent } from "./operation-id-present.ts";
@@ -38,11 +42,16 @@ import { policyConnectionParameter } from "./policy-connection-parameter.ts";
 import { policyUrlParameter } from "./policy-url-parameter.ts";
 
 /**
- * Every rule, in three layers: the official Swagger 2.0 schema; OpenAPI semantics the schema cannot
- * express; Power Platform's own rules (connector-format.md). Findings on one line keep this order.
+ * Every rule, in three layers: how the files read (the skeleton Power Platform needs, repeated keys, the official
+ * Swagger 2.0 schema as advice); OpenAPI semantics the schema cannot express; Power Platform's own rules
+ * (connector-format.md). Findings on one line keep this order.
  */
 export const rules: readonly Rule[] = [
+  documentStructure,
+  duplicateKey,
   swaggerSchema,
+  pathSyntax,
+  hostBasePath,
 
   refLocal,
   refResolves,

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -12,6 +13,9 @@ export const oauthIdentityProvider: Rule = {
   id: "oauth-identity-provider",
   severity: "warning",
   doc: `An oauthSetting parameter's identityProvider is a known one (${providers.join(", ")}).`,
+  why: "An unknown identity provider cannot sign in. A warning: the portal offers more first-party providers than any public list names.",
+  evidence: [{ says: "paconn-apiProperties.schema.json: identityProvider enum oauth2, oauth2generic, aad, aadcertificate, facebook.", url: sources.paconnSchema }],
+  example: { fail: "oAuthSettings: {identityProvider: okta}", pass: "oAuthSettings: {identityProvider: aad}" },
   *check({ properties }) {
     for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
       if (!isObject(parameter) || parameter.type !== "oauthSetting") continue;

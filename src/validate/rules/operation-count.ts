@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { operationsOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
 
@@ -8,6 +9,9 @@ export const operationCount: Rule = {
   id: "operation-count",
   severity: "error",
   doc: `A connector has at most ${maxOperations} operations.`,
+  why: "The platform refuses a definition with more operations than its limit.",
+  evidence: [{ says: "Maximum number of operations per connector: 256.", url: sources.faq }, { says: "TotalOperationsCountExceedsMaxAllowed.", url: sources.validatorRules }],
+  example: { fail: "# 257 operations under paths", pass: "# 256 operations or fewer" },
   *check({ definition }) {
     const count = operationsOf(definition).length;
     if (count <= maxOperations) return;

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { operationLabel, operationsOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -5,16 +6,18 @@ import type { Rule } from "../rule.ts";
 export const operationIdUnique: Rule = {
   id: "operation-id-unique",
   severity: "error",
-  doc: "Each operationId names one operation; Power Platform compares them without regard to case (OperationIdNotUnique).",
+  doc: "Each operationId names one operation (OperationIdNotUnique).",
+  why: "Two operations with one operationId cannot both be called from a flow.",
+  evidence: [{ says: "OperationIdNotUnique: \"The operationId '{0}' is used multiple times. Operation identifiers must be unique.\"", url: sources.validatorRules }],
+  example: { fail: "/orders: {get: {operationId: GetOrder}}\n/order: {get: {operationId: GetOrder}}", pass: "/orders: {get: {operationId: ListOrders}}\n/order: {get: {operationId: GetOrder}}" },
   *check({ definition }) {
     const first = new Map<string, string>();
     for (const entry of operationsOf(definition)) {
       const id = entry.operation.operationId;
       if (typeof id !== "string") continue;
-      const key = id.toLowerCase();
-      const owner = first.get(key);
+      const owner = first.get(id);
       if (owner === undefined) {
-        first.set(key, operationLabel(entry));
+        first.set(id, operationLabel(entry));
         continue;
       }
       yield {

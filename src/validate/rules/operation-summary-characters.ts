@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { operationLabel, operationsOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -9,6 +10,9 @@ export const operationSummaryCharacters: Rule = {
   id: "operation-summary-characters",
   severity: "error",
   doc: "An operation summary contains none of / \\ < > * % & ? (RestrictedCharactersInSummary).",
+  why: "The gate refuses these characters in an action's title.",
+  evidence: [{ says: "Gate message: \"Summary string contains any of the restricted characters [/\\\\<>*%&?]\"", url: sources.pr(1095) }, { says: "RestrictedCharactersInSummary.", url: sources.validatorRules }],
+  example: { fail: "summary: Get an order/line", pass: "summary: Get an order (with its lines)" },
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       const summary = entry.operation.summary;

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { nodesOfKind } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -9,6 +10,9 @@ export const parameterLabels: Rule = {
   id: "parameter-labels",
   severity: "warning",
   doc: "Every visible parameter has an x-ms-summary (its title in the designer) and a description (certification requires both).",
+  why: "The designer shows x-ms-summary as an input's title and description as its help. A warning: the gate asks for both (\"The 'x-ms-summary' property is required\"), but many certified connectors were merged without them.",
+  evidence: [{ says: "Gate message: \"The 'x-ms-summary' property is required. ValuePath: /paths/\u2026/parameters/0\"", url: sources.pr(4041) }],
+  example: { fail: "- {name: orderId, in: path, required: true, type: string}", pass: "- {name: orderId, in: path, required: true, type: string, x-ms-summary: Order ID, description: The ID of the order.}" },
   *check({ definition }) {
     for (const { pointer, value } of nodesOfKind(definition, "parameter")) {
       if (value["x-ms-visibility"] === "internal") continue;

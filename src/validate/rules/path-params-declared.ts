@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { operationLabel, operationsOf, parametersOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
 
@@ -10,6 +11,9 @@ export const pathParamsDeclared: Rule = {
   id: "path-params-declared",
   severity: "error",
   doc: "Every {name} in a path template has an `in: path` parameter, and every path parameter appears in the template.",
+  why: "A path variable without a parameter cannot be filled in, and a path parameter outside the template is never sent.",
+  evidence: [{ says: "OperationMissingPathParameter: \"The operation '{0}' does not define the '{1}' parameter which is required by the path.\"", url: sources.validatorRules }, { says: "PathParameterNotDefinedInTemplate: \"The 'path' parameter '{0}' is not defined in the URI path template.\"", url: sources.validatorRules }],
+  example: { fail: "/orders/{orderId}:\n  get:\n    parameters: []", pass: "/orders/{orderId}:\n  get:\n    parameters:\n      - {name: orderId, in: path, required: true, type: string}" },
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       const names = templateNames(entry.path);

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject, policyInstancesOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -16,6 +17,9 @@ export const policyConnectionParameter: Rule = {
   id: "policy-connection-parameter",
   severity: "warning",
   doc: "Every @connectionParameters('name') in a policy names a connection parameter of apiProperties.",
+  why: "A policy reading a connection parameter that does not exist gets nothing.",
+  evidence: [{ says: "@connectionParameters('name') reads a connection parameter.", url: sources.policyTemplates }],
+  example: { fail: "urlTemplate: \"@connectionParameters('hostUrl')\"  # no hostUrl declared", pass: "urlTemplate: \"@connectionParameters('token:resourceUri')\"" },
   *check({ properties }) {
     // Certified connectors write the name in another case than they declare it (TranslatorV3, Tulip), and it works.
     const declared = connectionParametersOf(properties).map((p) => p.name);

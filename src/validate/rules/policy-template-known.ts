@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { isObject, policyInstancesOf } from "../model.ts";
 import { policyTemplates } from "../policy-templates.ts";
@@ -5,8 +6,11 @@ import type { Rule } from "../rule.ts";
 
 export const policyTemplateKnown: Rule = {
   id: "policy-template-known",
-  severity: "error",
+  severity: "warning",
   doc: "Every policyTemplateInstances entry names a policy template Power Platform has (templateId, any case).",
+  why: "An unknown template does nothing. A warning: Microsoft's schema takes any templateId, the template catalogue is not published in full, and certified connectors use undocumented ones (moveproperties, dynamicsubdomain).",
+  evidence: [{ says: "Policy templates and their ids.", url: sources.policyTemplates }, { says: "paconn-apiProperties.schema.json: templateId is any non-empty string.", url: sources.paconnSchema }],
+  example: { fail: "- templateId: sethosturl", pass: "- templateId: dynamichosturl" },
   *check({ properties }) {
     for (const { pointer, instance } of policyInstancesOf(properties)) {
       const id = isObject(instance) ? instance.templateId : undefined;

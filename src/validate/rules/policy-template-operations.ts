@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { isObject, operationsOf, policyInstancesOf } from "../model.ts";
 import { operationScopeKey } from "../policy-templates.ts";
@@ -7,6 +8,9 @@ export const policyTemplateOperations: Rule = {
   id: "policy-template-operations",
   severity: "warning",
   doc: `Every operation named in a policy's ${operationScopeKey} is an operationId of the definition.`,
+  why: "A policy scoped to an operation the definition does not have applies to nothing.",
+  evidence: [{ says: "x-ms-apimTemplate-operationName names the operations a policy applies to.", url: sources.policyTemplates }],
+  example: { fail: "x-ms-apimTemplate-operationName: [ListOrders]", pass: "x-ms-apimTemplate-operationName: [GetOrder]" },
   *check({ definition, properties }) {
     const operationIds = new Set(operationsOf(definition).map((e) => e.operation.operationId));
     for (const { pointer, instance } of policyInstancesOf(properties)) {

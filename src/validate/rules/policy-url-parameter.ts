@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { isObject, operationLabel, operationsOf, parametersOf, policyInstancesOf } from "../model.ts";
 import { operationScopeKey, templateParameterPrefix } from "../policy-templates.ts";
@@ -13,6 +14,9 @@ export const policyUrlParameter: Rule = {
   id: "policy-url-parameter",
   severity: "warning",
   doc: "A header or query parameter a host or route policy builds its URL from is a parameter of every operation the policy applies to.",
+  why: "A host or route built from a header or query parameter the operation does not take has nothing to build from.",
+  evidence: [{ says: "@headers('name') and @queryParameters('name') read the request's own parameters.", url: sources.policyTemplates }],
+  example: { fail: "urlTemplate: \"@headers('downloadLocation')\"  # an operation in scope has no such header", pass: "urlTemplate: \"@headers('downloadLocation')\"\nx-ms-apimTemplate-operationName: [Download]  # which has the header" },
   *check({ definition, properties }) {
     const operations = operationsOf(definition);
     for (const { pointer, instance } of policyInstancesOf(properties)) {

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { localRefPointer } from "../../spec/pointer.ts";
 import { refsIn } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -11,6 +12,9 @@ export const refLocal: Rule = {
   id: "ref-local",
   severity: "error",
   doc: "Every $ref is local to the definition ('#/…'); an uploaded definition cannot refer to other files.",
+  why: "The platform stores and runs the definition as one document; a reference to another file or URL cannot be followed there.",
+  evidence: [{ says: "ParameterReferenceNotValid: \"Parameter references must start with '#/parameters/' and be valid JSON Pointers.\"", url: sources.validatorRules }],
+  example: { fail: "schema:\n  $ref: ./schemas.json#/Order", pass: "schema:\n  $ref: '#/definitions/Order'" },
   *check({ definition }) {
     for (const { ref, pointer } of refsIn(definition, "")) {
       if (localRefPointer(ref) !== undefined) continue;

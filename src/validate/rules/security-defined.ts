@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { entriesOf, isObject, itemsOf, operationsOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -6,6 +7,9 @@ export const securityDefined: Rule = {
   id: "security-defined",
   severity: "warning",
   doc: "Every name in a security requirement is declared under securityDefinitions.",
+  why: "An undeclared security requirement names no way to sign in. A warning: the platform takes its auth from apiProperties, not from these names.",
+  evidence: [{ says: "Swagger 2.0: each name in a Security Requirement Object must correspond to a scheme declared in securityDefinitions.", url: sources.swagger2 }],
+  example: { fail: "security:\n  - api_key: []", pass: "securityDefinitions:\n  api_key: {type: apiKey, in: header, name: X-Key}\nsecurity:\n  - api_key: []" },
   *check({ definition }) {
     if (!isObject(definition)) return;
     const defined = new Set(Object.keys(isObject(definition.securityDefinitions) ? definition.securityDefinitions : {}));

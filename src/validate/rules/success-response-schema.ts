@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { isObject, operationLabel, operationsOf, responsesOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
 
@@ -8,6 +9,9 @@ export const successResponseSchema: Rule = {
   id: "success-response-schema",
   severity: "warning",
   doc: "A 2xx response that returns content has a schema, so the designer can offer its fields as dynamic content.",
+  why: "Without a schema the designer offers no fields of the response as dynamic content.",
+  evidence: [{ says: "Response schemas on all operations unless dynamic.", url: sources.submission }],
+  example: { fail: "'200': {description: The order}", pass: "'200': {description: The order, schema: {$ref: '#/definitions/Order'}}" },
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       // A webhook trigger's outputs come from x-ms-notification-content, not from its subscribe response.

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { operationLabel, operationsOf } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -6,6 +7,9 @@ export const summaryNotDescription: Rule = {
   id: "summary-not-description",
   severity: "warning",
   doc: "An operation's description says more than its summary: the two must differ (coding standards).",
+  why: "The description is the action's help text; repeating the title says nothing more.",
+  evidence: [{ says: "The summary and description must differ.", url: sources.codingStandards }],
+  example: { fail: "summary: Get an order\ndescription: Get an order", pass: "summary: Get an order\ndescription: Returns one order with its lines." },
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       const { summary, description } = entry.operation;

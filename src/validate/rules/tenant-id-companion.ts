@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -21,6 +22,9 @@ export const tenantIdCompanion: Rule = {
   id: "tenant-id-companion",
   severity: "error",
   doc: "A token:TenantId parameter is a hidden, optional string with metadata.sourceType AzureActiveDirectoryTenant.",
+  why: "The platform fills token:TenantId with the signed-in tenant; Microsoft's schema fixes its shape.",
+  evidence: [{ says: "paconn-apiProperties.schema.json: ConnectionParameter-claim-TenantId requires type string, metadata.sourceType AzureActiveDirectoryTenant, hidden and not required.", url: sources.paconnSchema }],
+  example: { fail: "token:TenantId: {type: string}", pass: "token:TenantId:\n  type: string\n  metadata: {sourceType: AzureActiveDirectoryTenant}\n  uiDefinition: {constraints: {required: 'false', hidden: 'true'}}" },
   *check({ properties }) {
     for (const { name, pointer, parameter } of connectionParametersOf(properties)) {
       if (name !== "token:TenantId") continue;

@@ -1,3 +1,4 @@
+import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
 import { nodesOf, type DefinitionNode } from "../model.ts";
 import type { Rule } from "../rule.ts";
@@ -78,6 +79,9 @@ export const xMsExtensionPlacement: Rule = {
   id: "x-ms-extension-placement",
   severity: "warning",
   doc: "x-ms-* keys are Power Platform's; each is read only in certain places, and unknown ones are ignored.",
+  why: "An extension the platform does not read where it is written has no effect, which is rarely what was meant.",
+  evidence: [{ says: "The openapi-extensions page says where each extension is read; QueryParameterEncodingNotSupported and DynamicExtensionDefinitionNotAllowedInParameter narrow two of them.", url: sources.extensions }],
+  example: { fail: "- {name: q, in: query, type: string, x-ms-url-encoding: single}", pass: "- {name: id, in: path, required: true, type: string, x-ms-url-encoding: single}" },
   *check({ definition }) {
     for (const node of nodesOf(definition)) {
       const place = placeOf(node);
