@@ -36,6 +36,8 @@ export interface LoadedSpec {
   locate(pointer: string): SourcePosition | undefined;
   /** Every file read (the root and each file reached through `$ref`). */
   files: string[];
+  /** Pointers of keys written again in the same object, when read with `duplicateKeys: "last-wins"`. */
+  duplicateKeys: string[];
 }
 
 /**
@@ -62,6 +64,11 @@ export interface LoadOptions {
    * the validator's rules, never by reading files they name.
    */
   externalRefs?: "inline" | "keep";
+  /**
+   * A key written twice in one object: "refuse" (the default) is a syntax error; "last-wins" keeps the last value,
+   * as Newtonsoft does when Power Platform reads a package, and lists the key in `duplicateKeys`.
+   */
+  duplicateKeys?: "refuse" | "last-wins";
 }
 
 interface ParsedFile {
@@ -115,6 +122,7 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   const root = path.resolve(file);
   const cache = new Map<string, ParsedFile>();
   const positions = new Map<string, SourcePosition>();
+  const duplicateKeys: string[] = [];
 
   const parse = (target: string, from?: SourcePosition, ref?: string): ParsedFile => {
     const cached = cache.get(target);
@@ -126,7 +134,7 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
       throw new SpecLoadError("io", (ref === undefined ? "" : `$ref '${ref}': `) + (err as Error).message, from);
     }
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: options.duplicateKeys !== "last-wins" });
     const first = doc.errors[0];
     if (first) {
       const at = lines.linePos(first.pos[0]);
@@ -247,6 +255,7 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
     for (const pair of items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const childPointer = joinPointer(pointer, key);
+      if (Object.hasOwn(out, key)) duplicateKeys.push(childPointer);
       positions.set(childPointer, positionOf(src, (pair.key as Node | null)?.range?.[0]));
       out[key] = convert(src, pair.value, childPointer, inExternal);
     }
@@ -296,6 +305,7 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
     file: root,
     value,
     files: [...cache.keys()],
+    duplicateKeys,
     locate(pointer: string) {
       let p = pointer;
       for (;;) {

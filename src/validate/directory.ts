@@ -3,6 +3,8 @@ import path from "node:path";
 import { loadSpec, SpecLoadError } from "../spec/load.ts";
 import type { Finding } from "./finding.ts";
 import { validateDocuments } from "./validate.ts";
+import { readConfig, withLevels, type RuleLevels } from "./config.ts";
+import { rules as allRules } from "./rules/index.ts";
 
 /** The two layouts a connector folder can have: the YAML source we write, or a compiled package as Power Platform takes it. */
 export const connectorLayouts = {
@@ -16,6 +18,10 @@ export interface ValidationReport {
   /** Which layout the folder has, and the two files read. */
   layout: ConnectorLayout;
   files: { definition: string; properties: string };
+  /** The folder's `.fno-validate.yaml`, when it has one. */
+  config: string | undefined;
+  /** The severity overrides in force: the config file's, then the caller's. */
+  levels: RuleLevels;
   findings: Finding[];
   errorCount: number;
   warningCount: number;
@@ -39,22 +45,33 @@ export function detectLayout(dir: string): ConnectorLayout {
 
 /**
  * Validates the connector in `dir`. Both files are read with source positions, so every finding
- * carries the file and line it is about. Unreadable files and YAML/JSON syntax errors throw SpecLoadError.
+ * carries the file and line it is about. Severities come from the rules, then the folder's config file, then
+ * `levels` (the command line). Unreadable files, YAML/JSON syntax errors and a bad config throw SpecLoadError;
+ * a key written twice is read as Power Platform reads it (the last value wins) and reported by duplicate-key.
  */
-export function validateDirectory(dir: string): ValidationReport {
+export function validateDirectory(dir: string, levels: RuleLevels = {}): ValidationReport {
   const layout = detectLayout(dir);
   const names = connectorLayouts[layout];
+  const config = readConfig(dir, allRules);
   // A package must be self-contained: its refs to other files are findings (ref-local), never files to read.
-  const options = { externalRefs: layout === "package" ? "keep" : "inline" } as const;
+  const options = { externalRefs: layout === "package" ? "keep" : "inline", duplicateKeys: "last-wins" } as const;
   const definition = loadSpec(path.join(dir, names.definition), options);
   const properties = loadSpec(path.join(dir, names.properties), options);
+  const duplicateKeys = [
+    ...definition.duplicateKeys.map((pointer) => ({ document: "apiDefinition" as const, pointer })),
+    ...properties.duplicateKeys.map((pointer) => ({ document: "apiProperties" as const, pointer })),
+  ];
+  const merged = { ...config.levels, ...levels };
   const findings = validateDocuments(
-    { definition: definition.value, properties: properties.value },
+    { definition: definition.value, properties: properties.value, duplicateKeys },
     { apiDefinition: definition.locate, apiProperties: properties.locate },
+    withLevels(allRules, merged),
   );
   return {
     layout,
     files: { definition: definition.file, properties: properties.file },
+    config: config.file,
+    levels: merged,
     findings,
     errorCount: findings.filter((f) => f.severity === "error").length,
     warningCount: findings.filter((f) => f.severity === "warning").length,
