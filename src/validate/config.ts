@@ -44,7 +44,9 @@ export function readConfig(dir: string, rules: readonly Rule[]): { file: string 
   const value = loaded.value ?? {};
   const validate = new Ajv({ allErrors: true }).compile(configSchema(rules));
   if (!validate(value)) {
-    const error = validate.errors![0]!;
+    // A bad rule id gives an `enum` error on the rules object and a `propertyNames` error that names the key: report the latter.
+    const errors = validate.errors ?? [];
+    const error = errors.find((e) => e.keyword === "propertyNames") ?? errors[0]!;
     const key = (error.params as { propertyName?: string; additionalProperty?: string }).propertyName ?? (error.params as { additionalProperty?: string }).additionalProperty;
     const pointer = key === undefined ? error.instancePath : `${error.instancePath}/${key}`;
     const what =

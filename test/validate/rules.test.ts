@@ -18,6 +18,22 @@ describe("rule catalogue", () => {
     }
   });
 
+  it("documents every rule: why, evidence with a link, a failing and a passing example", () => {
+    for (const rule of rules) {
+      expect(rule.why.length, rule.id).toBeGreaterThan(10);
+      expect(rule.evidence.length, rule.id).toBeGreaterThan(0);
+      for (const evidence of rule.evidence) expect(evidence.url, rule.id).toMatch(/^https:\/\//);
+      expect(rule.example.fail, rule.id).not.toBe(rule.example.pass);
+    }
+  });
+
+  it("makes a rule an error only on Microsoft's word: Learn, its schemas, or the gate in its connector repository's pull requests", () => {
+    const platform = /^https:\/\/(learn\.microsoft\.com\/|github\.com\/microsoft\/PowerPlatformConnectors\/(pull|blob\/dev\/schemas)\/)/;
+    for (const rule of rules.filter((r) => r.severity === "error")) {
+      expect(rule.evidence.some((e) => platform.test(e.url)), rule.id).toBe(true);
+    }
+  });
+
   it("starts from a connector that passes every rule", () => {
     expect(validateDocuments(connector())).toEqual([]);
   });
