@@ -1,3 +1,4 @@
+import type { TokenCredential } from "@azure/core-auth";
 import type { Command } from "commander";
 import { FnoClient, LoopbackClientSecretCredential, type RetryEvent } from "../client/index.ts";
 import { CliError, ExitCode } from "./errors.ts";
@@ -81,9 +82,15 @@ export function requireHttpUrl(text: string, name: string, example: string): URL
  * loopback (the embedded simulator) gets the loopback credential, since @azure/identity requires https.
  */
 export async function createClient(connection: ResolvedConnection, onRetry?: (event: RetryEvent) => void): Promise<FnoClient> {
+  const credential = await createCredential(connection);
+  return new FnoClient({ environmentUrl: connection.environmentUrl, credential, ...(onRetry ? { onRetry } : {}) });
+}
+
+/** The client-credentials credential of a resolved connection (also used for Dataverse by `deploy`). */
+export async function createCredential(connection: ResolvedConnection): Promise<TokenCredential> {
   const { authorityHost } = connection;
   // @azure/identity is loaded only when it is used: it is the slowest part of the CLI's start-up.
-  const credential = authorityHost?.startsWith("http://")
+  return authorityHost?.startsWith("http://")
     ? new LoopbackClientSecretCredential(authorityHost, connection.tenantId, connection.clientId, connection.clientSecret)
     : new (await import("@azure/identity")).ClientSecretCredential(
         connection.tenantId,
@@ -91,5 +98,4 @@ export async function createClient(connection: ResolvedConnection, onRetry?: (ev
         connection.clientSecret,
         authorityHost ? { authorityHost } : {},
       );
-  return new FnoClient({ environmentUrl: connection.environmentUrl, credential, ...(onRetry ? { onRetry } : {}) });
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
+import type { SolutionPart } from "./pack.ts";
 
 /**
  * Deploying through the Power Platform CLI (`pac`), when it is installed. Nothing here talks to
@@ -9,7 +10,7 @@ import path from "node:path";
  * and …/solution (see ../shared/reference/connector-format.md §6.3, solution-format.md §4).
  */
 export type DeployTarget =
-  | { kind: "solution"; zip: string; settingsFile?: string }
+  | { kind: "solution"; part: SolutionPart; zip: string; settingsFile?: string }
   | { kind: "connector"; connectorDir: string; solutionUniqueName: string; connectorId?: string };
 
 export function pacArguments(target: DeployTarget, environment?: string): string[] {
@@ -80,6 +81,8 @@ export function withoutPacHelp(targets: readonly DeployTarget[]): string {
     "pac (the Microsoft Power Platform CLI) is not on PATH.",
     "Install it with the .NET SDK:  dotnet tool install --global Microsoft.PowerApps.CLI.Tool",
     "  (or install the Power Platform Tools extension for Visual Studio Code), then sign in:  pac auth create --environment <environment URL>",
+    "Or import through the Dataverse Web API, without pac: add --environment https://<org>.crm.dynamics.com with the app's",
+    "  --tenant, --client-id and AZURE_CLIENT_SECRET (the app must be an application user of the environment).",
     "Or import without pac, in the maker portal (https://make.powerapps.com, pick the target environment):",
     ...steps,
     "  For the flows solution, create or choose the connections the import asks for (F&O Recurring Integrations, Office 365 Outlook)",

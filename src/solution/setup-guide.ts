@@ -60,18 +60,10 @@ export function setupGuide(values: SetupValues): string {
     "3. The connector solution (each Power Platform environment)",
     `   - Import ${zip("connector")} first:  npm run cli -- deploy --environment https://<org>.crm.dynamics.com --managed --only connector`,
     "     or make.powerapps.com > Solutions > Import solution > Browse > Next > Import.",
-    `   - Enter the client secret: Solutions > the connector solution > ${connectorTitle} > Edit > Security > Client secret >`,
-    "     Update connector. Microsoft documents that credentials must be entered again after an import.",
-    "   - On the same Security page, copy the Redirect URL. Each connector in each environment has its own",
-    `     (https://global.consent.azure-apim.net/redirect/${redirectStem}-5f<environment suffix>). In Microsoft Entra:`,
-    "     App registrations > the app > Authentication > Add a platform > Web (or Add URI) > paste it > Configure/Save.",
-    "   - Share the connector with the makers who use it: solution custom connectors are created without role assignments.",
+    ...connectorSteps(connectorTitle, redirectStem),
     "",
     "4. Connections",
-    `   - Create a connection to ${connectorTitle}: Environment URL = the F&O environment (https://<environment>.operations.dynamics.com,`,
-    "     no trailing slash). Sign in as a user who may run the data jobs, or choose a service principal connection and enter",
-    "     the Client ID, Client secret and Tenant of the app from steps 1 and 2.",
-    "   - Create an Office 365 Outlook connection for the sample flow's email.",
+    ...connectionSteps(connectorTitle),
     "",
     "5. The flows solution",
     `   - Import ${zip("flows")} after the connector solution:`,
@@ -82,4 +74,45 @@ export function setupGuide(values: SetupValues): string {
     "   - Turn the sample flow on once its connections are set, if the import left it off.",
   ];
   return lines.join("\n") + "\n";
+}
+
+/**
+ * What an import cannot do and a person must, after `deploy` imported both solutions: the same steps as the
+ * full guide's, plus which connection references are still without a connection.
+ */
+export function afterImportChecklist(values: Pick<SetupValues, "manifest" | "connectorTitle">, unconnected: readonly string[], shared: boolean): string {
+  const { manifest, connectorTitle } = values;
+  const redirectStem = connectorApiName(manifest.publisher.prefix, connectorTitle).replace(/^shared_/, "");
+  const lines = [
+    "Still to do by hand",
+    ...connectorSteps(connectorTitle, redirectStem).filter((line) => !(shared && line.includes("Share the connector"))),
+    ...connectionSteps(connectorTitle),
+    unconnected.length === 0
+      ? "   - Every connection reference has a connection; turn the sample flow on if the import left it off."
+      : `   - Connection references without a connection: ${unconnected.join(", ")}. Solutions > the flows solution > Connection references >` +
+        " each one > choose its connection > Save, then turn the sample flow on.",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** Step 3's part after the connector solution is imported: the secret, the redirect URI and sharing. */
+function connectorSteps(connectorTitle: string, redirectStem: string): string[] {
+  return [
+    `   - Enter the client secret: Solutions > the connector solution > ${connectorTitle} > Edit > Security > Client secret >`,
+    "     Update connector. Microsoft documents that credentials must be entered again after an import.",
+    "   - On the same Security page, copy the Redirect URL. Each connector in each environment has its own",
+    `     (https://global.consent.azure-apim.net/redirect/${redirectStem}-5f<environment suffix>). In Microsoft Entra:`,
+    "     App registrations > the app > Authentication > Add a platform > Web (or Add URI) > paste it > Configure/Save.",
+    "   - Share the connector with the makers who use it: solution custom connectors are created without role assignments.",
+  ];
+}
+
+/** Step 4: the connections each environment needs. */
+function connectionSteps(connectorTitle: string): string[] {
+  return [
+    `   - Create a connection to ${connectorTitle}: Environment URL = the F&O environment (https://<environment>.operations.dynamics.com,`,
+    "     no trailing slash). Sign in as a user who may run the data jobs, or choose a service principal connection and enter",
+    "     the Client ID, Client secret and Tenant of the app from steps 1 and 2.",
+    "   - Create an Office 365 Outlook connection for the sample flow's email.",
+  ];
 }

@@ -18,6 +18,7 @@ export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
   unpack: async () => (await import("./unpack.ts")).registerUnpack,
   deploy: async () => (await import("./deploy.ts")).registerDeploy,
   setup: async () => (await import("./setup.ts")).registerSetup,
+  settings: async () => (await import("./settings.ts")).registerSettings,
   invoke: async () => (await import("./invoke.ts")).registerInvoke,
   sync: async () => (await import("./sync.ts")).registerSync,
   dequeue: steps,
