@@ -14,6 +14,7 @@ export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
   build: async () => (await import("./build.ts")).registerBuild,
   types: async () => (await import("./types.ts")).registerTypes,
   validate: async () => (await import("./validate.ts")).registerValidate,
+  diff: async () => (await import("./diff.ts")).registerDiff,
   pack: async () => (await import("./pack.ts")).registerPack,
   unpack: async () => (await import("./unpack.ts")).registerUnpack,
   deploy: async () => (await import("./deploy.ts")).registerDeploy,

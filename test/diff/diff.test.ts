@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { diffConnectors, gate, type Change } from "../../src/diff/index.ts";
+import { connector, type Docs } from "../validate/fixtures.ts";
+
+const getOrder = (d: Docs) => d.definition.paths["/orders/{orderId}"].get;
+const createOrder = (d: Docs) => d.definition.paths["/orders"].post;
+const order = (d: Docs) => d.definition.definitions.Order;
+
+/** The changes from the clean connector to the edited one, as [class, kind, operation]. */
+function changes(edit: (d: Docs) => void): [Change["class"], string, string | undefined][] {
+  return diffConnectors(connector(), connector(edit)).map((c) => [c.class, c.kind, c.operation]);
+}
+
+describe("diff: hand-made pairs for every class", () => {
+  it("finds nothing between a connector and itself", () => {
+    expect(diffConnectors(connector(), connector())).toEqual([]);
+  });
+
+  it.each<[string, (d: Docs) => void, [Change["class"], string, string | undefined]]>([
+    ["operation removed", (d) => delete d.definition.paths["/orders"], ["breaking", "operation-removed", "CreateOrder"]],
+    ["operation renamed", (d) => (createOrder(d).operationId = "AddOrder"), ["breaking", "operation-removed", "CreateOrder"]],
+    ["path changed", (d) => { d.definition.paths["/v2/orders"] = d.definition.paths["/orders"]; delete d.definition.paths["/orders"]; }, ["breaking", "path-changed", "CreateOrder"]],
+    ["verb changed", (d) => { d.definition.paths["/orders"].put = createOrder(d); delete d.definition.paths["/orders"].post; }, ["breaking", "method-changed", "CreateOrder"]],
+    ["required input added", (d) => getOrder(d).parameters.push({ name: "expand", in: "query", type: "string", required: true }), ["breaking", "required-input-added", "GetOrder"]],
+    ["input removed", (d) => (getOrder(d).parameters = []), ["breaking", "input-removed", "GetOrder"]],
+    ["input type changed", (d) => (getOrder(d).parameters[0].type = "integer"), ["breaking", "input-type-changed", "GetOrder"]],
+    ["input format changed", (d) => (getOrder(d).parameters[0].format = "uuid"), ["breaking", "input-format-changed", "GetOrder"]],
+    ["output field removed", (d) => delete order(d).properties.customer, ["breaking", "output-removed", "GetOrder"]],
+    ["output type changed", (d) => (order(d).properties.customer.type = "object"), ["breaking", "output-type-changed", "GetOrder"]],
+    ["trigger kind changed", (d) => (getOrder(d)["x-ms-trigger"] = "single"), ["breaking", "trigger-kind-changed", "GetOrder"]],
+    ["connection parameter removed", (d) => delete d.properties.properties.connectionParameters["token:resourceUri"], ["breaking", "connection-changed", undefined]],
+    ["auth changed", (d) => (d.properties.properties.connectionParameters.token.oAuthSettings.identityProvider = "oauth2"), ["breaking", "auth-changed", undefined]],
+    ["constraint tightened", (d) => (getOrder(d).parameters[0].maxLength = 10), ["warning", "constraint-tightened", "GetOrder"]],
+    ["default changed", (d) => (getOrder(d).parameters[0].default = "1"), ["warning", "default-changed", "GetOrder"]],
+    ["response code removed", (d) => delete getOrder(d).responses["404"], ["warning", "response-removed", "GetOrder"]],
+    ["x-ms-dynamic-values changed", (d) => (getOrder(d).parameters[0]["x-ms-dynamic-values"] = { operationId: "ListOrders" }), ["warning", "dynamic-changed", "GetOrder"]],
+    ["new operation", (d) => (d.definition.paths["/customers"] = { get: { operationId: "ListCustomers", responses: { "200": { description: "OK" } } } }), ["safe", "operation-added", "ListCustomers"]],
+    ["new optional input", (d) => getOrder(d).parameters.push({ name: "expand", in: "query", type: "string" }), ["safe", "optional-input-added", "GetOrder"]],
+    ["new output field", (d) => (order(d).properties.total = { type: "number" }), ["safe", "output-added", "GetOrder"]],
+    ["text and visibility", (d) => { getOrder(d).description = "Reads one order."; getOrder(d).parameters[0]["x-ms-visibility"] = "advanced"; }, ["safe", "text-changed", "GetOrder"]],
+  ])("%s", (_, edit, expected) => {
+    expect(changes(edit)).toContainEqual(expected);
+  });
+
+  it("moves a parameter from path to query as a location change, with the gate's wording", () => {
+    const found = diffConnectors(
+      connector((d) => d.definition.paths["/orders"].post.parameters.push({ name: "channel", in: "header", type: "string" })),
+      connector((d) => d.definition.paths["/orders"].post.parameters.push({ name: "channel", in: "query", type: "string" })),
+    );
+    expect(found).toEqual([
+      expect.objectContaining({ class: "breaking", kind: "input-location-changed", operation: "CreateOrder", message: `${gate.locationChanged} 'channel': header → query` }),
+    ]);
+  });
+
+  it("removes an enum value as breaking and gives both sides' pointers", () => {
+    const found = diffConnectors(
+      connector((d) => (getOrder(d).parameters[0].enum = ["a", "b"])),
+      connector((d) => (getOrder(d).parameters[0].enum = ["a"])),
+    );
+    expect(found).toEqual([
+      {
+        class: "breaking",
+        kind: "enum-value-removed",
+        operation: "GetOrder",
+        message: `Input field 'orderId' no longer takes "b"`,
+        old: { document: "apiDefinition", pointer: "/paths/~1orders~1{orderId}/get/parameters/0" },
+        new: { document: "apiDefinition", pointer: "/paths/~1orders~1{orderId}/get/parameters/0" },
+      },
+    ]);
+  });
+
+  it("takes a new revision in the same family as safe, and a deprecation marked in the summary as safe", () => {
+    const found = diffConnectors(
+      connector(),
+      connector((d) => {
+        Object.assign(getOrder(d), { deprecated: true, summary: "Get an order (deprecated)", "x-ms-api-annotation": { family: "GetOrder", revision: 1 } });
+        d.definition.paths["/v2/orders/{orderId}"] = {
+          get: { ...structuredClone(getOrder(d)), operationId: "GetOrderV2", deprecated: false, summary: "Get an order", "x-ms-api-annotation": { family: "GetOrder", revision: 2 } },
+        };
+      }),
+    );
+    expect(found.filter((c) => c.class !== "safe")).toEqual([expect.objectContaining({ kind: "annotation-changed" })]);
+    expect(found).toContainEqual(expect.objectContaining({ class: "safe", kind: "operation-added", operation: "GetOrderV2", message: "New operation (a new revision of 'GetOrder')" }));
+    expect(found).toContainEqual(expect.objectContaining({ class: "safe", kind: "operation-deprecated", operation: "GetOrder" }));
+  });
+
+  it("warns about a deprecation the summary does not announce", () => {
+    expect(changes((d) => (getOrder(d).deprecated = true))).toContainEqual(["warning", "operation-deprecated", "GetOrder"]);
+  });
+
+  it("does not count a required field inside an optional body object as a required input", () => {
+    const found = changes((d) => {
+      createOrder(d).parameters[0].required = false;
+      order(d).required = ["notes"];
+      order(d).properties.notes = { type: "string" };
+    });
+    expect(found).toContainEqual(["safe", "optional-input-added", "CreateOrder"]);
+    expect(found.filter(([c]) => c === "breaking")).toEqual([]);
+  });
+});
