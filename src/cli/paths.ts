@@ -1,6 +1,6 @@
-import { statSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import path from "node:path";
-import { fileInTheWay } from "../compile/write.ts";
+import { fileInTheWay, statIfPresent } from "../compile/write.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /**
@@ -29,10 +29,8 @@ export function fsReason(err: unknown): string {
 /** The path's stats; undefined when nothing is there (or a file above it makes it impossible: see requireOutputFolder). */
 function statOrUndefined(file: string): Stats | undefined {
   try {
-    return statSync(file);
+    return statIfPresent(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw new CliError(`${file} ${fsReason(err)}`, ExitCode.unreadable);
   }
 }

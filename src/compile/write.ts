@@ -69,7 +69,7 @@ export function checkOutputFolder(outDir: string, ownNames: ReadonlySet<string>)
   const blocking = fileInTheWay(outDir);
   if (blocking === outDir) throw new OutputLocationError(`${outDir} is a file; the output is a folder, replaced as a whole: choose another path`);
   if (blocking !== undefined) throw new OutputLocationError(`cannot write ${outDir}: ${blocking} is a file, not a folder; choose another output folder`);
-  if (statOrUndefined(outDir) === undefined) return;
+  if (statIfPresent(outDir) === undefined) return;
   const entries = readdirSync(outDir);
   if (entries.includes(outputMarker)) return;
   // An output written before the marker existed holds only names this write puts there.
@@ -85,13 +85,14 @@ export function checkOutputFolder(outDir: string, ownNames: ReadonlySet<string>)
 /** The file that keeps `dir` from being a folder: `dir` itself, or the nearest existing path above it; undefined when none does. */
 export function fileInTheWay(dir: string): string | undefined {
   for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const stats = statOrUndefined(at);
+    const stats = statIfPresent(at);
     if (stats !== undefined) return stats.isDirectory() ? undefined : at;
     if (path.dirname(at) === at) return undefined;
   }
 }
 
-function statOrUndefined(file: string): Stats | undefined {
+/** The path's stats; undefined when nothing is there, or a file above it makes it impossible. Other errors are thrown. */
+export function statIfPresent(file: string): Stats | undefined {
   try {
     return statSync(file);
   } catch (err) {
