@@ -52,6 +52,6 @@ export function registerDiff(program: Command): void {
         const counts = (["breaking", "warning", "safe"] as const).map((k) => `${changes.filter((c) => c.class === k).length} ${k}`);
         process.stdout.write(`${counts.join(", ")}\n`);
       }
-      if (breaking > 0) throw new CliError(`${breaking} change${breaking === 1 ? "" : "s"} break existing flows`, ExitCode.failed);
+      if (breaking > 0) throw new CliError(`${breaking} change${breaking === 1 ? " breaks" : "s break"} existing flows`, ExitCode.failed);
     });
 }
