@@ -31,7 +31,9 @@ export interface WebApiDeployOptions {
   /** Told about each poll of an import: for the progress line. */
   onStatus?: (file: string, status: string, elapsedMs: number) => void;
   log?: (line: string) => void;
+  /** First wait between polls of an import; it doubles up to maxPollMs. */
   pollMs?: number;
+  maxPollMs?: number;
   /** An import still running after this long is reported as not finished (exit 1). */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -151,6 +153,8 @@ async function importPackage(options: WebApiDeployOptions, pkg: PackageToImport,
 
   const begun = now();
   const deadline = begun + (options.timeoutMs ?? 60 * 60_000);
+  // Small solutions import in seconds, large ones in many minutes: poll soon, then less and less often.
+  let wait = options.pollMs ?? 250;
   for (;;) {
     const operation = await client.get<AsyncOperation>(
       `asyncoperations(${operationId})?$select=statecode,statuscode,message,friendlymessage`,
@@ -165,7 +169,8 @@ async function importPackage(options: WebApiDeployOptions, pkg: PackageToImport,
     if (now() >= deadline) {
       throw new Error(`the import of ${name} is still "${status}" after ${Math.round((now() - begun) / 1000)} s (asyncoperation ${operationId}); follow it in Solutions > See history`);
     }
-    await (options.sleep ?? defaultSleep)(options.pollMs ?? 2000);
+    await (options.sleep ?? defaultSleep)(wait);
+    wait = Math.min(wait * 2, options.maxPollMs ?? 5000);
   }
 }
 

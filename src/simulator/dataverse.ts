@@ -80,6 +80,7 @@ export class DataverseDouble {
   #throttle: { requests: number; retryAfterSeconds: number } | undefined;
   #importError: AnnotatedError | undefined;
   #refuseTokens = false;
+  #resetImport = false;
 
   constructor(server: Server, options: DataverseDoubleOptions) {
     this.#server = server;
@@ -113,6 +114,11 @@ export class DataverseDouble {
   /** The next ImportSolutionAsync is answered with this error instead of starting an import. */
   failNextImport(error: AnnotatedError): void {
     this.#importError = error;
+  }
+
+  /** The next ImportSolutionAsync is read and acted on, then its connection is reset before any answer. */
+  resetNextImport(): void {
+    this.#resetImport = true;
   }
 
   /** Every bearer token is refused from now on (401), as for an app that is not a user of the environment. */
@@ -231,6 +237,11 @@ export class DataverseDouble {
         const { solution, outcome } = await this.#import(Buffer.from(body.CustomizationFile, "base64"), body.ComponentParameters);
         const id = randomUUID();
         this.#operations.set(id, { id, importJobId, solution, polls: 0, outcome });
+        if (this.#resetImport) {
+          // The import started, but the caller never hears so: the case where sending it again would import twice.
+          this.#resetImport = false;
+          return void req.socket.resetAndDestroy();
+        }
         return sendJson(res, 200, {
           "@odata.context": `${this.url}${apiPrefix}$metadata#Microsoft.Dynamics.CRM.ImportSolutionAsyncResponse`,
           AsyncOperationId: id,
