@@ -1,5 +1,15 @@
-import { writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { writeFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import type { BuildConfig } from "../compile/config.ts";
+import { compileConnector } from "../compile/index.ts";
+import { deployThroughWebApi } from "../dataverse/deploy.ts";
+import { DataverseClient } from "../dataverse/web-api.ts";
+import { startDataverseDouble } from "../simulator/dataverse.ts";
+import { readSolutionSource, readZip, solutionParts, solutionZipName, writeSolution } from "../solution/index.ts";
+import { settingsTemplate, type DeploymentSettings } from "../solution/deployment-settings.ts";
+import { sampleFlowConnectionReferences, sampleFlowEnvironmentVariables } from "../solution/sample-flow.ts";
+import { afterImportChecklist } from "../solution/setup-guide.ts";
 import { FnoClient, LoopbackClientSecretCredential, type DequeueMessage, type RetryOptions } from "../client/index.ts";
 import { scopeFor } from "../client/auth.ts";
 import { invoke, type ConnectorPackage } from "../gateway/index.ts";
@@ -143,5 +153,73 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
     };
   } finally {
     await sim.close();
+  }
+}
+
+/**
+ * Test sign-in values for the demo's own build. `npm start` builds dist/ with placeholders, which `deploy` refuses,
+ * so the demo deploys a configured copy built in a temporary folder instead, and says so.
+ */
+export const demoSignIn: BuildConfig = {
+  clientId: "de300000-0000-4000-8000-000000000001",
+  resourceUri: "https://fno-demo.operations.dynamics.com",
+  sources: { clientId: "environment", resourceUri: "environment" },
+};
+
+export interface DemoDeploySummary {
+  environmentUrl: string;
+  imported: string[];
+  unconnected: string[];
+  checklist: string;
+}
+
+/**
+ * `deploy`'s Web API path against the Dataverse double: the connector solution, then the flows solution with a
+ * settings file that connects our connection reference and sets both environment variables (the Outlook
+ * reference is left for the checklist), from a build with `demoSignIn` in a temporary folder.
+ */
+export async function deployToDataverseDouble(options: { source: string; solution: string; log?: (line: string) => void }): Promise<DemoDeploySummary> {
+  const log = options.log ?? (() => undefined);
+  const { connector } = compileConnector(options.source, demoSignIn);
+  const source = readSolutionSource(options.solution);
+  const work = mkdtempSync(path.join(tmpdir(), "fno-demo-deploy-"));
+  const dv = await startDataverseDouble();
+  try {
+    const zips = await writeSolution(connector, source, path.join(work, "solution"));
+    const unmanaged = solutionParts.map((part) => zips.find((z) => path.basename(z) === solutionZipName(source.manifest, { part, packageType: "unmanaged" }))!);
+    const flows = await readZip(readFileSync(unmanaged[1]!), unmanaged[1]!);
+    const template = settingsTemplate(flows, unmanaged[1]!);
+    const references = sampleFlowConnectionReferences(source.manifest);
+    const variables = sampleFlowEnvironmentVariables(source.manifest);
+    const settings: DeploymentSettings = {
+      EnvironmentVariables: [
+        { SchemaName: variables.activityId.schemaName, Value: defaultIds.exportActivityId },
+        { SchemaName: variables.recipients.schemaName, Value: "fno-packages@contoso.example" },
+      ],
+      ConnectionReferences: template.ConnectionReferences.map((r) => ({ ...r, ConnectionId: r.LogicalName === references.connector ? "demo-connection-fno" : "" })),
+    };
+    log(`dataverse double: ${dv.url}; deploying a build with test sign-in values (client ID ${demoSignIn.clientId}, resource ${demoSignIn.resourceUri}) from a temporary folder, not dist/solution`);
+    const c = dv.connection;
+    const client = new DataverseClient({ environmentUrl: c.environmentUrl, credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret) });
+    const result = await deployThroughWebApi({
+      client,
+      packages: solutionParts.map((part, i) => ({ part, file: unmanaged[i]!, bytes: readFileSync(unmanaged[i]!), managed: false })),
+      connectorSolution: source.manifest.uniqueName,
+      connectorName: source.manifest.connector.schemaName,
+      connectionReferences: template.ConnectionReferences.map((r) => r.LogicalName),
+      settings,
+      shareWith: ["F&O makers"],
+      log: (line) => log(`deploy: ${line.replace(work + path.sep, "")}`),
+    });
+    const connectorTitle = String((connector.definition.info as { title?: unknown } | undefined)?.title ?? source.manifest.connector.schemaName);
+    return {
+      environmentUrl: dv.url,
+      imported: result.imported.map((file) => path.basename(file)),
+      unconnected: result.unconnected,
+      checklist: afterImportChecklist({ manifest: source.manifest, connectorTitle }, result.unconnected, result.shared.length > 0),
+    };
+  } finally {
+    await dv.close();
+    rmSync(work, { recursive: true, force: true });
   }
 }

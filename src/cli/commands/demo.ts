@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { loadPackage } from "../../gateway/index.ts";
 import { checkOutputFolder } from "../../compile/write.ts";
-import { runAgainstSimulator } from "../../workflows/simulated-run.ts";
+import { deployToDataverseDouble, runAgainstSimulator } from "../../workflows/simulated-run.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes } from "../progress.ts";
 import { integerOption } from "../options.ts";
@@ -15,7 +15,9 @@ export function registerDemo(program: Command): void {
     .option("--out <dir>", "where downloads and uploads go, replaced as a whole (a folder holding other files is refused)", "dist/run")
     .addOption(integerOption("--messages <n>", "export messages to seed", { min: 1, max: 1000 }).default(24))
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { package: string; out: string; messages: number; json?: boolean }) => {
+    .option("--source <dir>", "connector source folder, for the deploy step's own build", "connector")
+    .option("--solution <dir>", "the connector solution's own metadata, for the deploy step", "solution")
+    .action(async (flags: { package: string; out: string; messages: number; json?: boolean; source: string; solution: string }) => {
       // The run empties the folder first: only a folder holding what an earlier run wrote may be emptied.
       checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync"]));
       const summary = await runAgainstSimulator({
@@ -24,7 +26,12 @@ export function registerDemo(program: Command): void {
         exportMessages: flags.messages,
         log: flags.json ? undefined : (line) => process.stdout.write(`  ${line}\n`),
       });
-      if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+      const deployed = await deployToDataverseDouble({
+        source: path.resolve(flags.source),
+        solution: path.resolve(flags.solution),
+        log: flags.json ? undefined : (line) => process.stdout.write(`  ${line}\n`),
+      });
+      if (flags.json) process.stdout.write(JSON.stringify({ ...summary, deploy: { ...deployed, checklist: undefined } }, null, 2) + "\n");
       else {
         const { sync, imports } = summary.client;
         process.stdout.write(
@@ -35,7 +42,9 @@ export function registerDemo(program: Command): void {
             `imports: ${imports.map((r) => `${r.status}`).join(", ")} (client), ${summary.gateway.imported.status} (connector)`,
             `outputs: ${path.relative(process.cwd(), flags.out)}/through-connector, ${path.relative(process.cwd(), flags.out)}/sync; ` +
               `connector package: ${flags.package}; solutions: dist/solution`,
+            `deploy: ${deployed.imported.join(", ")} imported into the Dataverse double through the Web API (a build with test sign-in values; dist/solution keeps its placeholders)`,
             "",
+            deployed.checklist,
           ].join("\n"),
         );
       }
