@@ -189,6 +189,27 @@ describe("deploy through the Dataverse Web API (no pac on PATH)", () => {
     expect(unknown.stderr).toContain('--share-with "nobody@contoso.example": no user with that email address');
   });
 
+  it("uses the Web API with --web-api even when pac is on PATH, and refuses a placeholder build before any request", async () => {
+    const bin = path.join(work, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "pac"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+    process.env.PATH = bin;
+    const run = await deploy("--web-api", "--only", "connector");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("pac not used: --web-api");
+    expect(dv.solutions.has("FnoRecurringIntegrations")).toBe(true);
+
+    const unconfigured = path.join(work, "unconfigured");
+    const { compileConnector } = await import("../../src/compile/index.ts");
+    const { placeholderConfig } = await import("../../src/compile/config.ts");
+    await writeSolution(compileConnector(path.join(solutionDir, "..", "connector"), placeholderConfig).connector, solutionSource(), path.join(unconfigured, "solution"));
+    const requestsBefore = dv.requests.length;
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    expect(await runCli(["deploy", "--dist", unconfigured, "--solution-dir", solutionDir, "--environment", dv.url])).toBe(1);
+    expect(stderr.mock.calls.join("")).toContain("placeholder client ID and resource URL");
+    expect(dv.requests).toHaveLength(requestsBefore);
+  });
+
   it("refuses a settings file naming something the flows solution does not have, or a placeholder never replaced, before any request", async () => {
     const typo = settingsFile({ fnori_NoSuchReference: "c1" }, {});
     const run = await deploy("--settings-file", typo);
