@@ -1,6 +1,9 @@
+import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
 import { FnoError } from "./errors.ts";
+import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
+import type { RetryBudget, RetryOptions } from "./retry.ts";
 import { Transport, type RetryMode, type TransportOptions } from "./transport.ts";
 
 export type DequeueMessage = components["schemas"]["DequeueMessage"];
@@ -26,6 +29,11 @@ export type ExecutionErrors = { raw: string; errors: unknown[] | undefined };
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+export interface DownloadToOptions extends CallOptions {
+  /** Attempts and time for the whole download, shared with earlier downloads of the same package; default: a new one. */
+  budget?: RetryBudget;
 }
 
 export interface EnqueueOptions extends CallOptions {
@@ -71,23 +79,50 @@ export class FnoClient {
    * the F&O docs advise, and the bearer token goes only to the environment's own origin.
    */
   async download(location: string | DequeueMessage, options: CallOptions = {}): Promise<PackageDownload> {
-    const raw = typeof location === "string" ? location : location.DownloadLocation;
-    if (!raw) throw new Error("Download: the message has no DownloadLocation (its package does not exist)");
-    const url = normaliseLocation(raw, this.environmentUrl);
-    const response = await this.#transport.send(new Request(url, { method: "GET" }), {
+    const url = this.#locationOf(location);
+    const response = await this.#transport.sendStreamed(new Request(url, { method: "GET" }), {
       operation: "Download",
       retry: "idempotent",
       authorize: new URL(url).origin === this.environmentUrl,
       signal: options.signal,
     });
-    if (!response.body) throw new FnoError({ operation: "Download", method: "GET", url, status: response.status, statusText: "no body" });
     const length = response.headers.get("content-length");
     return {
-      body: response.body,
+      body: Readable.toWeb(response.body) as ReadableStream<Uint8Array>,
       contentLength: length === null ? undefined : Number(length),
       contentType: response.headers.get("content-type") ?? undefined,
       url,
     };
+  }
+
+  /**
+   * Downloads a package into `sink`, resuming with an HTTP Range request when the body breaks off, and starting
+   * over (`sink.restart()`) when the server ignores Range or the package changed. Every request, resumes
+   * included, counts against one retry budget (see resumable-download.ts).
+   */
+  async downloadTo(location: string | DequeueMessage, sink: DownloadSink, options: DownloadToOptions = {}): Promise<DownloadResult> {
+    const url = this.#locationOf(location);
+    return downloadResumable(this.#transport, url, sink, {
+      authorize: new URL(url).origin === this.environmentUrl,
+      budget: options.budget ?? this.#transport.budget(),
+      signal: options.signal,
+    });
+  }
+
+  /** A budget for one package's downloads: `maxAttempts` requests at most (default: the policy's), the policy's time. */
+  downloadBudget(maxAttempts?: number): RetryBudget {
+    return this.#transport.budget(maxAttempts);
+  }
+
+  /** The retry policy in force, defaults filled in. */
+  get retryPolicy(): RetryOptions {
+    return this.#transport.retryPolicy;
+  }
+
+  #locationOf(location: string | DequeueMessage): string {
+    const raw = typeof location === "string" ? location : location.DownloadLocation;
+    if (!raw) throw new Error("Download: the message has no DownloadLocation (its package does not exist)");
+    return normaliseLocation(raw, this.environmentUrl);
   }
 
   /** Confirms a dequeued message, sending its fields back unchanged as the docs require. */

@@ -1,8 +1,11 @@
 import type { TokenCredential } from "@azure/core-auth";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
+import { request as undiciRequest } from "undici";
 import { BearerTokenCache, scopeFor } from "./auth.ts";
 import { FnoError, parseErrorBody } from "./errors.ts";
 import { Pacer } from "./pacer.ts";
-import { backoffDelay, defaultRetryOptions, parseRetryAfter, retryAfterDefaultMs, sleep, type RetryOptions } from "./retry.ts";
+import { defaultRetryOptions, parseRetryAfter, RetryBudget, sleep, type RetryOptions } from "./retry.ts";
 
 /**
  * How a call may be repeated:
@@ -19,13 +22,19 @@ export interface SendOptions {
   /** Attach the bearer token. Only ever true for the environment's own origin. */
   authorize: boolean;
   signal?: AbortSignal | undefined;
+  /** Attempts and time shared with other requests of the same call (a download's resumes); default: a new one. */
+  budget?: RetryBudget | undefined;
 }
 
 export interface TransportOptions {
   environmentUrl: string;
   credential: TokenCredential;
-  /** Defaults to the global fetch, looked up at call time so HTTP mocks installed later still apply. */
+  /**
+   * Sends every request through this function instead of the network stack (HTTP mocks, scripted tests).
+   * Without it, calls go through the global fetch and streamed downloads through undici's request API.
+   */
   fetch?: (request: Request) => Promise<Response>;
+  /** The retry policy; what is not given comes from `defaultRetryOptions`. */
   retry?: Partial<RetryOptions>;
   now?: () => number;
   random?: () => number;
@@ -41,20 +50,39 @@ export interface RetryEvent {
   reason: string;
 }
 
+/** A 2xx answer whose body is a Node stream, read once by the caller (`sendStreamed`). */
+export interface StreamedResponse {
+  status: number;
+  headers: Headers;
+  body: Readable;
+  url: string;
+}
+
+/** One answer, whichever HTTP stack produced it: what the retry loop needs, and the answer itself. */
+interface Reply<T> {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  url: string;
+  /** Releases the connection without reading the body. */
+  discard(): Promise<void>;
+  text(): Promise<string>;
+  value: T;
+}
+
 const timerMarginMs = 2;
 
-/** Error codes meaning the connection was never established, so nothing reached the server. */
-const notConnectedCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
-
 /**
- * Sends requests to one F&O environment: bearer token, one token refresh on 401, retries that honour
- * Retry-After, redirects surfaced rather than followed, and every failure turned into an FnoError.
+ * Sends requests to one F&O environment: bearer token, one token refresh on 401, the retry policy (see
+ * retry.ts) with Retry-After honoured, redirects surfaced rather than followed, and every failure turned into an
+ * FnoError.
  */
 export class Transport {
   readonly origin: string;
+  /** The policy in force, defaults filled in. */
+  readonly retryPolicy: RetryOptions;
   readonly #tokens: BearerTokenCache;
-  readonly #fetch: (request: Request) => Promise<Response>;
-  readonly #retry: RetryOptions;
+  readonly #fetch: ((request: Request) => Promise<Response>) | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -67,21 +95,88 @@ export class Transport {
     this.origin = new URL(options.environmentUrl).origin;
     this.#now = options.now ?? Date.now;
     this.#tokens = new BearerTokenCache(options.credential, scopeFor(options.environmentUrl), this.#now);
-    this.#fetch = options.fetch ?? ((request) => globalThis.fetch(request));
-    this.#retry = { ...defaultRetryOptions, ...options.retry };
+    this.#fetch = options.fetch;
+    this.retryPolicy = { ...defaultRetryOptions, ...options.retry };
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? sleep;
     this.#onRetry = options.onRetry;
   }
 
+  /** A budget for a call made of several requests; pass it to each of them in `SendOptions.budget`. */
+  budget(maxAttempts = this.retryPolicy.maxAttempts): RetryBudget {
+    return new RetryBudget({ ...this.retryPolicy, maxAttempts }, this.#now);
+  }
+
   /** Sends `request` (cloned per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
   async send(request: Request, options: SendOptions): Promise<Response> {
-    const { operation, signal } = options;
-    const started = this.#now();
+    // fetch keeps an abort listener on the signal it is given until the request is garbage-collected, so a
+    // long-lived signal (a sync run's) would collect thousands: fetch gets a signal of its own, linked to the
+    // caller's only while this call runs. A body read after send returns (small JSON) is no longer abortable.
+    const link = linkedSignal(options.signal);
+    try {
+      const reply = await this.#exchange(request, options, link.signal, async (outgoing) => {
+        const response = await (this.#fetch ?? globalThis.fetch)(outgoing);
+        return fetchReply(response, response);
+      });
+      return reply.value;
+    } finally {
+      link.release();
+    }
+  }
+
+  /**
+   * Like `send`, for a GET whose body is large: the body comes as a Node stream straight from undici's request
+   * API (no web-stream layer), which is what makes downloads cheap. undici removes its abort listener when the
+   * request ends, so the caller's signal is passed as it is.
+   */
+  async sendStreamed(request: Request, options: SendOptions): Promise<StreamedResponse> {
+    const custom = this.#fetch;
+    const reply = await this.#exchange(request, options, options.signal, async (outgoing, signal) => {
+      if (custom) {
+        const response = await custom(outgoing);
+        const body = response.body ? Readable.fromWeb(response.body as NodeWebStream<Uint8Array>) : Readable.from([]);
+        return fetchReply(response, { status: response.status, headers: response.headers, body, url: response.url || outgoing.url });
+      }
+      const answer = await undiciRequest(outgoing.url, {
+        method: "GET",
+        headers: Object.fromEntries(outgoing.headers),
+        ...(signal ? { signal } : {}),
+      });
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(answer.headers)) {
+        for (const one of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, one);
+      }
+      return {
+        status: answer.statusCode,
+        statusText: "",
+        headers,
+        url: outgoing.url,
+        discard: () => answer.body.dump(),
+        text: () => answer.body.text(),
+        value: { status: answer.statusCode, headers, body: answer.body, url: outgoing.url },
+      };
+    });
+    return reply.value;
+  }
+
+  /** The retry loop around one call, whatever sends its attempts. */
+  async #exchange<T>(
+    request: Request,
+    options: SendOptions,
+    signal: AbortSignal | undefined,
+    perform: (outgoing: Request, signal: AbortSignal | undefined) => Promise<Reply<T>>,
+  ): Promise<Reply<T>> {
+    const { operation } = options;
+    const policy = this.retryPolicy;
+    const budget = options.budget ?? this.budget();
     // After a 401: the refused token, and the error to report if the credential hands back the same one.
     let refusedToken: { token: string; error: FnoError } | undefined;
-    for (let attempt = 1; ; attempt++) {
+    let counted = true;
+    for (;;) {
       signal?.throwIfAborted();
+      // The retry after a 401 with a fresh token is part of the same attempt.
+      const attempt = counted ? budget.begin() : budget.attempts;
+      counted = true;
       const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
@@ -90,8 +185,8 @@ export class Transport {
         } catch (err) {
           // No request was sent yet, so any call may wait and try again, unless Entra said the credentials are wrong.
           if (signal?.aborted) throw signal.reason;
-          const delay = backoffDelay(attempt, this.#retry, this.#random);
-          if (credentialsRejected(err) || !this.#mayRetry(attempt, started, delay)) {
+          const delay = budget.backoff(this.#random);
+          if (credentialsRejected(err) || !budget.allows(delay)) {
             throw new FnoError({ operation, method: request.method, url: request.url, stage: "token", cause: err });
           }
           await this.#wait(operation, attempt, delay, "token request failed", signal);
@@ -111,47 +206,47 @@ export class Transport {
         await this.#sleep(hold + timerMarginMs, signal);
       }
       const sentAt = this.#now();
-      let response: Response;
+      let reply: Reply<T>;
       try {
-        response = await this.#fetch(outgoing);
+        reply = await perform(outgoing, signal);
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        const safe = options.retry === "idempotent" || notConnected(err);
-        const delay = backoffDelay(attempt, this.#retry, this.#random);
-        if (!safe || !this.#mayRetry(attempt, started, delay)) {
+        const safe = options.retry === "idempotent" || notConnected(err, policy);
+        const delay = budget.backoff(this.#random);
+        if (!safe || !budget.allows(delay)) {
           throw new FnoError({ operation, method: request.method, url: request.url, cause: err });
         }
         await this.#wait(operation, attempt, delay, `connection failed (${errorCode(err) ?? "no response"})`, signal);
         continue;
       }
 
-      if (response.status === 429) this.#pacer.throttled(this.#now(), sentAt);
+      const status = reply.status;
+      if (status === 429) this.#pacer.throttled(this.#now(), sentAt);
       else this.#pacer.accepted(this.#now());
-      if (response.status >= 200 && response.status < 300) return response;
+      if (status >= 200 && status < 300) return reply;
 
-      if (response.status === 401 && token !== undefined && !refusedToken) {
+      if (status === 401 && token !== undefined && !refusedToken) {
         // The token may have been revoked or expired early: one fresh token, then the 401 stands.
-        refusedToken = { token, error: await errorFromResponse(response, operation, request.method) };
+        refusedToken = { token, error: await errorFromReply(reply, operation, request.method) };
         this.#tokens.invalidate(token);
-        attempt--;
+        counted = false;
         continue;
       }
 
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.#now());
-      const refused = response.status === 429 || response.status === 503;
-      const transient = options.retry === "idempotent" && (response.status === 502 || response.status === 504);
+      const retryAfterMs = parseRetryAfter(reply.headers.get("retry-after"), this.#now());
+      const refused = policy.refusedStatuses.includes(status);
+      const transient = options.retry === "idempotent" && policy.transientStatuses.includes(status);
       if (refused || transient) {
-        const delay =
-          retryAfterMs ?? (response.status === 429 ? retryAfterDefaultMs : backoffDelay(attempt, this.#retry, this.#random));
+        const delay = retryAfterMs ?? (status === 429 ? policy.retryAfterDefaultMs : budget.backoff(this.#random));
         if (retryAfterMs !== undefined) this.#notBefore = Math.max(this.#notBefore, this.#now() + retryAfterMs);
-        if (this.#mayRetry(attempt, started, delay)) {
-          await response.body?.cancel();
-          if (retryAfterMs === undefined) await this.#wait(operation, attempt, delay, `HTTP ${response.status}`, signal);
-          else this.#onRetry?.({ operation, attempt, delayMs: delay, reason: `HTTP ${response.status}, Retry-After` }); // the gate waits
+        if (budget.allows(delay)) {
+          await reply.discard();
+          if (retryAfterMs === undefined) await this.#wait(operation, attempt, delay, `HTTP ${status}`, signal);
+          else this.#onRetry?.({ operation, attempt, delayMs: delay, reason: `HTTP ${status}, Retry-After` }); // the gate waits
           continue;
         }
       }
-      throw await errorFromResponse(response, operation, request.method, retryAfterMs);
+      throw await errorFromReply(reply, operation, request.method, retryAfterMs);
     }
   }
 
@@ -163,8 +258,14 @@ export class Transport {
     }
   }
 
-  #mayRetry(attempt: number, started: number, delay: number): boolean {
-    return attempt < this.#retry.maxAttempts && this.#now() + delay - started <= this.#retry.maxElapsedMs;
+  /** Waits before a retry the caller decided on (a download resuming after its body broke off), telling onRetry. */
+  async wait(operation: string, budget: RetryBudget, reason: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.#wait(operation, budget.attempts, budget.backoff(this.#random), reason, signal);
+  }
+
+  /** The backoff a caller-decided retry would wait, to ask its budget whether it may. */
+  backoff(budget: RetryBudget): number {
+    return budget.backoff(this.#random);
   }
 
   async #wait(operation: string, attempt: number, delayMs: number, reason: string, signal: AbortSignal | undefined): Promise<void> {
@@ -173,28 +274,61 @@ export class Transport {
   }
 }
 
+function fetchReply<T>(response: Response, value: T): Reply<T> {
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    url: response.url,
+    discard: async () => void (await response.body?.cancel()),
+    text: () => response.text(),
+    value,
+  };
+}
+
+/**
+ * A signal that follows `outer` until `release()` is called, which removes the one listener put on `outer`.
+ * Without an outer signal there is nothing to follow.
+ */
+function linkedSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release: () => void } {
+  if (!outer) return { signal: undefined, release: () => undefined };
+  const local = new AbortController();
+  const onAbort = () => local.abort(outer.reason);
+  if (outer.aborted) onAbort();
+  else outer.addEventListener("abort", onAbort, { once: true });
+  return { signal: local.signal, release: () => outer.removeEventListener("abort", onAbort) };
+}
+
 /** Reads an error response's body (bounded) into an FnoError. */
 export async function errorFromResponse(response: Response, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
+  return errorFromReply(fetchReply(response, response), operation, method, retryAfterMs);
+}
+
+async function errorFromReply(reply: Reply<unknown>, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
   let text = "";
   try {
-    text = (await response.text()).slice(0, 64 * 1024);
+    text = (await reply.text()).slice(0, 64 * 1024);
   } catch {
     // The body broke off; the status alone still says what happened.
   }
   return new FnoError({
     operation,
     method,
-    url: response.url,
-    status: response.status,
-    statusText: response.statusText,
+    url: reply.url,
+    status: reply.status,
+    statusText: reply.statusText,
     body: parseErrorBody(text),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
 }
 
-function errorCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === "string" ? cause.code : undefined;
+/** The error code of a network failure: fetch puts it on the cause, undici's request API on the error itself. */
+export function errorCode(err: unknown): string | undefined {
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 3; at = at.cause, depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
 }
 
 /** Entra (or the simulator) answered the token request with a 4xx: wrong tenant, client ID or secret. */
@@ -203,7 +337,7 @@ function credentialsRejected(err: unknown): boolean {
   return typeof status === "number" && status >= 400 && status < 500 && status !== 429;
 }
 
-function notConnected(err: unknown): boolean {
+function notConnected(err: unknown, policy: RetryOptions): boolean {
   const code = errorCode(err);
-  return code !== undefined && notConnectedCodes.has(code);
+  return code !== undefined && policy.notConnectedCodes.includes(code);
 }

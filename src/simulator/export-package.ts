@@ -58,6 +58,32 @@ export function fixedBytes(bytes: Uint8Array): ExportBody {
   return { open: async () => ({ size: copy.length, stream: Readable.from([copy]) }) };
 }
 
+/** The bytes of `stream` from offset `start` on (a Range request's part): earlier chunks are dropped or cut. */
+export async function* fromOffset(stream: AsyncIterable<Buffer>, start: number): AsyncGenerator<Buffer> {
+  let skip = start;
+  for await (const chunk of stream) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
+}
+
+/**
+ * The first byte a `Range` header asks for, when it is one range `bytes=<start>-[<end>]` that starts inside a
+ * body of `size` bytes and runs to its end (all a resuming client asks for); undefined for anything else, which
+ * is then answered with the whole body.
+ */
+export function rangeStart(header: string | undefined, size: number): number | undefined {
+  const match = header === undefined ? null : /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Number(match[2]);
+  return start < size && end === size - 1 ? start : undefined;
+}
+
 /** Reads a body once, as a client would, to learn the SHA-256 a correct download must have. */
 export async function measureBody(body: ExportBody): Promise<{ size: number; sha256: string }> {
   const { size, stream } = await body.open();

@@ -17,6 +17,11 @@ export interface SimulatorOptions {
   visibilityTimeoutSeconds?: number;
   /** Largest enqueue body accepted; larger ones get 413. Default 32 MiB (§1.1: 413s reported at ~36 MB and 50 MB). */
   maxEnqueueBytes?: number;
+  /**
+   * Whether downloads honour `Range` (206 with Content-Range, a strong ETag, `If-Range`). Default false: the
+   * whole package with 200 whatever was asked, since F&O's support for Range is unknown (platform-assumptions.md).
+   */
+  rangeRequests?: boolean;
   /** Recurring data jobs. Default: one export and one import job with the IDs in `defaultIds`. */
   activities?: ActivityOptions[];
   import?: ImportOptions;

@@ -144,6 +144,7 @@ const options = {
     },
     visibilityTimeoutSeconds: seconds,
     maxEnqueueBytes: { type: "integer", minimum: 0, maximum: seedLimits.bytes },
+    rangeRequests: { type: "boolean" },
     activities: {
       type: "array",
       items: {

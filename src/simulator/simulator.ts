@@ -8,7 +8,7 @@ import { SimulatedClock } from "./clock.ts";
 import { Counters, type CounterSnapshot } from "./counters.ts";
 import { environmentEndpoints, type EndpointName } from "./endpoints.ts";
 import { SimulatorConfigError } from "./errors.ts";
-import { fixedBytes, generatedPackage, measureBody, type ExportBody } from "./export-package.ts";
+import { fixedBytes, fromOffset, generatedPackage, measureBody, rangeStart, type ExportBody } from "./export-package.ts";
 import { ExportQueue, type ExportMessage } from "./export-queue.ts";
 import { FaultPlan, type StatusFault } from "./faults.ts";
 import {
@@ -154,6 +154,7 @@ export class Simulator {
   readonly #importActivities = new Set<string>();
   readonly #imports: ImportLedger;
   readonly #maxEnqueueBytes: number;
+  readonly #rangeRequests: boolean;
   /** Message, correlation, blob and execution IDs and pop receipts. */
   readonly #ids: SeededRandom;
   /** Content seeds of generated packages. */
@@ -203,6 +204,7 @@ export class Simulator {
       ),
     });
     this.#maxEnqueueBytes = options.maxEnqueueBytes ?? 32 * 1024 * 1024;
+    this.#rangeRequests = options.rangeRequests ?? false;
     this.#faults = new FaultPlan([], this.#seed);
     this.#applyFaults(options.faults ?? {});
     this.#routes = this.#buildRoutes();
@@ -527,7 +529,17 @@ export class Simulator {
     }
     const opened = await message.body.open();
     // The content type of real downloads was never observed (fno-api.md §1.3); octet-stream claims nothing.
-    const { sent, complete } = await exchange.stream(200, { "content-type": "application/octet-stream" }, opened.size, opened.stream);
+    const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+    // With Range support: a strong ETag from the content, and a range only while If-Range (if sent) still matches it.
+    const etag = `"${message.sha256.slice(0, 32)}"`;
+    const ifRange = exchange.header("if-range");
+    const start = this.#rangeRequests && (ifRange === undefined || ifRange === etag) ? rangeStart(exchange.header("range"), opened.size) : undefined;
+    if (this.#rangeRequests) Object.assign(headers, { etag, "accept-ranges": "bytes" });
+    if (start !== undefined) headers["content-range"] = `bytes ${start}-${opened.size - 1}/${opened.size}`;
+    const { sent, complete } =
+      start === undefined
+        ? await exchange.stream(200, headers, opened.size, opened.stream)
+        : await exchange.stream(206, headers, opened.size - start, fromOffset(opened.stream, start));
     this.#counters.add("downloadBytes", sent);
     this.#counters.add(complete ? "downloads" : "downloadsAborted");
   }

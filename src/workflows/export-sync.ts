@@ -1,11 +1,10 @@
-import { setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { FnoError, type DequeueMessage, type FnoClient } from "../client/index.ts";
+import { DownloadIntegrityError, FnoError, type DequeueMessage, type FnoClient, type RetryBudget } from "../client/index.ts";
 import { stateDirName, SyncJournal } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
 import { flushFolder } from "./durable.ts";
-import { fileMatches, packageFileName, storePackage, UnreadablePackageError } from "./package-store.ts";
+import { downloadPackage, fileMatches, packageFileName, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
   client: FnoClient;
@@ -15,7 +14,11 @@ export interface SyncOptions {
   concurrency?: number;
   /** Also unzip each package into `<outDir>/<CorrelationId>/` (safely: see extract.ts). */
   extract?: boolean;
-  /** Download attempts per message in one run before it is reported and left unacknowledged. */
+  /**
+   * Download requests per message in one run before it is reported and left unacknowledged: retries of refused
+   * or failed requests, resumes after a broken body and fresh starts after a failed integrity check, all counted
+   * together. Default: the client's retry policy (`maxAttempts`).
+   */
   downloadAttempts?: number;
   signal?: AbortSignal;
   onEvent?: (event: SyncEvent) => void;
@@ -72,15 +75,12 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const { client, activityId, outDir } = options;
   // One failing worker stops the others before the journal closes: nothing may write into the folder after that.
   const run = new AbortController();
-  // Every request of the run follows this signal, and fetch releases its listener only when the request is
-  // garbage-collected: thousands can be attached at once by design, so the leak warning does not apply.
-  setMaxListeners(Infinity, run.signal);
   const onOuterAbort = () => run.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = run.signal;
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency);
-  const downloadAttempts = Math.max(1, options.downloadAttempts ?? 3);
+  const downloadAttempts = Math.max(1, options.downloadAttempts ?? client.retryPolicy.maxAttempts);
   const emit = options.onEvent ?? (() => undefined);
   const started = performance.now();
   const summary: SyncSummary = {
@@ -101,7 +101,8 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const journal = await SyncJournal.open(outDir);
   // Partial downloads of a run that was killed are never resumed: each download starts over.
   await rm(path.join(outDir, stateDirName, "partial"), { recursive: true, force: true });
-  const failedDownloads = new Map<string, number>();
+  /** Messages whose download was given up in this run: not tried again when they are dequeued again. */
+  const failedDownloads = new Set<string>();
   /** The pop receipt of each message's latest dequeue in this run: only that one can acknowledge it. */
   const latestReceipt = new Map<string, string>();
   /** Messages being worked on, by CorrelationId: settles when that delivery is done, true if its package is stored. */
@@ -158,10 +159,12 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       problem(id, "unavailable", message.FileDownLoadErrorMessage || "the message has no package to download");
       return false;
     }
+    // One budget for everything this message's package takes in this run: the transport's retries, resumes
+    // after a broken body, and fresh starts after a failed integrity check.
+    const budget = client.downloadBudget(downloadAttempts);
     for (;;) {
       try {
-        const download = await client.download(message, { signal });
-        const stored = await storePackage(download, outDir, fileName, signal);
+        const stored = await downloadPackage(client, message, outDir, fileName, { signal, budget });
         await journal.record({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes, sha256: stored.sha256 });
         if (stored.keptAs) summary.replaced.push({ correlationId: id, keptAs: stored.keptAs });
         if (stored.unchanged) {
@@ -176,9 +179,8 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         return true;
       } catch (err) {
         if (signal.aborted) throw err;
-        const failures = (failedDownloads.get(id) ?? 0) + 1;
-        failedDownloads.set(id, failures);
-        if (failures >= downloadAttempts || !retryableDownload(err)) {
+        if (!retryableIntegrity(err, budget)) {
+          failedDownloads.add(id);
           problem(id, "download", err);
           return false;
         }
@@ -236,7 +238,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       if (record.released || !record.message) continue;
       signal.throwIfAborted();
       summary.recovered++;
-      if (!(await complete(record.message, true))) failedDownloads.set(id, downloadAttempts);
+      if (!(await complete(record.message, true))) failedDownloads.add(id);
     }
 
     const worker = async () => {
@@ -246,7 +248,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         if (result.kind === "empty") return;
         const message = result.message;
         summary.dequeued++;
-        if ((failedDownloads.get(message.CorrelationId) ?? 0) >= downloadAttempts) continue; // already reported this run
+        if (failedDownloads.has(message.CorrelationId)) continue; // already reported this run
         // Not awaited: it rides with the next flush. If it is lost in a crash the message simply comes back
         // after its visibility timeout, and its package, if already stored, is found under its name.
         const dequeued = journal.record({ type: "dequeued", message });
@@ -272,11 +274,14 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   return summary;
 }
 
-/** Network failures, truncation and server-side 5xx are worth another try; a 4xx, a corrupt package or a local write error is not. */
-function retryableDownload(err: unknown): boolean {
-  if (err instanceof UnreadablePackageError) return false;
-  if (err instanceof FnoError) return err.status === undefined || err.status >= 500 || err.status === 429;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"].includes(code)) return false;
-  return true;
+/**
+ * What sync itself downloads again: only what the transport cannot know about, a package whose bytes failed a
+ * check (longer than announced, or not a readable zip although a resume stitched it together), and only while
+ * the message's budget allows. HTTP statuses, connection failures and broken bodies were already retried below
+ * (client and transport) within the same budget; a local write error is not worth another download.
+ */
+function retryableIntegrity(err: unknown, budget: RetryBudget): boolean {
+  if (!budget.allows(0)) return false;
+  if (err instanceof DownloadIntegrityError) return true;
+  return err instanceof UnreadablePackageError && err.stitched;
 }

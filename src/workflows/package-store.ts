@@ -1,11 +1,10 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, readdirSync } from "node:fs";
+import { createHash, randomUUID, type Hash } from "node:crypto";
+import { closeSync, createReadStream, fsyncSync, ftruncateSync, openSync, readdirSync, writeSync } from "node:fs";
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
-import type { DequeueMessage, PackageDownload } from "../client/index.ts";
+import type { DequeueMessage, DownloadSink, FnoClient, PackageDownload, RetryBudget } from "../client/index.ts";
 import { flushFolder } from "./durable.ts";
 import { stateDirName } from "./journal.ts";
 
@@ -30,6 +29,50 @@ export interface StoreResult extends StoredPackage {
 }
 
 /**
+ * A download's bytes into a file, hashed on the way. Writes are synchronous: one system call per chunk and no
+ * stream machinery, the cheapest path measured (bench/download.ts); a restart empties the file and the hash.
+ */
+export class FileSink implements DownloadSink {
+  readonly #fd: number;
+  #hash: Hash | undefined;
+  readonly #hashing: boolean;
+  bytes = 0;
+
+  constructor(file: string, options: { hash: boolean }) {
+    this.#fd = openSync(file, "w");
+    this.#hashing = options.hash;
+    this.#hash = options.hash ? createHash("sha256") : undefined;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.#hash?.update(chunk);
+    // At an explicit position: after a restart the file is empty but the descriptor's offset is not.
+    for (let at = 0; at < chunk.length; ) at += writeSync(this.#fd, chunk, at, chunk.length - at, this.bytes + at);
+    this.bytes += chunk.length;
+  }
+
+  restart(): void {
+    ftruncateSync(this.#fd, 0);
+    this.#hash = this.#hashing ? createHash("sha256") : undefined;
+    this.bytes = 0;
+  }
+
+  /** SHA-256 (hex) of what was written, when hashing. */
+  digest(): string {
+    return this.#hash?.digest("hex") ?? "";
+  }
+
+  /** Closes the file, first syncing it to disk when asked. */
+  close(options: { flush: boolean }): void {
+    try {
+      if (options.flush) fsyncSync(this.#fd);
+    } finally {
+      closeSync(this.#fd);
+    }
+  }
+}
+
+/**
  * Streams a download to a temporary file, flushes it, checks its length against Content-Length and that it
  * opens as a zip, and only then puts it under its final name (and flushes the folder). A failure removes
  * the temporary file and leaves nothing under the final name.
@@ -39,30 +82,58 @@ export interface StoreResult extends StoredPackage {
  * `keptAs`), since it may be someone's data; a folder there stops the store with an error.
  */
 export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
+  return stagePackage(outDir, fileName, async (sink) => {
+    // Nothing here resumes: the bytes are what one stream gave.
+    for await (const chunk of download.body as unknown as AsyncIterable<Uint8Array>) {
+      signal?.throwIfAborted();
+      sink.write(chunk);
+    }
+    if (download.contentLength !== undefined && sink.bytes !== download.contentLength) {
+      throw new Error(`package is truncated: received ${sink.bytes} of ${download.contentLength} bytes`);
+    }
+    return false;
+  });
+}
+
+/**
+ * Downloads a message's package with `client.downloadTo` (resuming after a broken body, within `budget`) and
+ * stores it as `storePackage` does.
+ */
+export async function downloadPackage(
+  client: FnoClient,
+  message: DequeueMessage,
+  outDir: string,
+  fileName: string,
+  options: { signal?: AbortSignal | undefined; budget?: RetryBudget | undefined } = {},
+): Promise<StoreResult> {
+  return stagePackage(outDir, fileName, async (sink) => {
+    const result = await client.downloadTo(message, sink, { ...(options.signal ? { signal: options.signal } : {}), ...(options.budget ? { budget: options.budget } : {}) });
+    return result.resumes > 0;
+  });
+}
+
+/**
+ * Fills a temporary file through `fill` (which says whether the bytes were stitched from a resumed transfer),
+ * then checks it and puts it under its final name (see storePackage).
+ */
+async function stagePackage(outDir: string, fileName: string, fill: (sink: FileSink) => Promise<boolean>): Promise<StoreResult> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
   await mkdir(tmpDir, { recursive: true });
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
-  const hash = createHash("sha256");
-  let bytes = 0;
   try {
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length;
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    // Readable.fromWeb's types come from node:stream/web; the body is the fetch API's ReadableStream.
-    const body = Readable.fromWeb(download.body as import("node:stream/web").ReadableStream<Uint8Array>);
-    // `flush` syncs the file to disk before the stream reports it closed.
-    await pipeline(body, count, createWriteStream(tmp, { flush: true }), signal ? { signal } : {});
-    if (download.contentLength !== undefined && bytes !== download.contentLength) {
-      throw new Error(`package is truncated: received ${bytes} of ${download.contentLength} bytes`);
+    const sink = new FileSink(tmp, { hash: true });
+    let stitched: boolean;
+    try {
+      stitched = await fill(sink);
+    } finally {
+      sink.close({ flush: true });
     }
-    await checkZip(tmp);
-    const stored = { file: final, bytes, sha256: hash.digest("hex") };
+    await checkZip(tmp).catch((err: unknown) => {
+      throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
+    });
+    const stored = { file: final, bytes: sink.bytes, sha256: sink.digest() };
     const existing = await lstat(final).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return undefined;
       throw err;
@@ -110,11 +181,18 @@ async function linkAside(file: string): Promise<string> {
   }
 }
 
-/** The package arrived whole (its length matched) but is not a zip we can read: downloading it again will not help. */
+/**
+ * The package arrived whole (its length matched) but is not a zip we can read. Downloading it again helps only
+ * when it was `stitched` together from a broken transfer and its resumption (the package may have changed
+ * between them where the server sent no validator to tell); otherwise the same bytes would come again.
+ */
 export class UnreadablePackageError extends Error {
-  constructor(message: string) {
+  readonly stitched: boolean;
+
+  constructor(message: string, stitched = false) {
     super(message);
     this.name = "UnreadablePackageError";
+    this.stitched = stitched;
   }
 }
 

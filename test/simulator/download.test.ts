@@ -146,3 +146,35 @@ describe("body faults on downloads", () => {
     expect(await ending()).toBe("FIN");
   });
 });
+
+describe("download with Range (rangeRequests; F&O's own support is unknown)", () => {
+  it("serves the rest of a package with 206 and Content-Range when asked, and the whole with 200 when If-Range no longer matches", async () => {
+    const simulator = await start({ rangeRequests: true });
+    const seeded = await simulator.seedExport(activity, { kind: "package", dataBytes: 200_000 });
+    const bearer = await token(simulator);
+    const whole = await call(simulator, bearer, seeded.downloadLocation!);
+    const etag = whole.headers.get("etag");
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    const all = Buffer.from(await whole.arrayBuffer());
+
+    const from = 123_457;
+    const rest = await call(simulator, bearer, seeded.downloadLocation!, { headers: { range: `bytes=${from}-`, "if-range": etag! } });
+    expect(rest.status).toBe(206);
+    expect(rest.headers.get("content-range")).toBe(`bytes ${from}-${seeded.size - 1}/${seeded.size}`);
+    expect(Buffer.from(await rest.arrayBuffer())).toEqual(all.subarray(from));
+
+    const changed = await call(simulator, bearer, seeded.downloadLocation!, { headers: { range: `bytes=${from}-`, "if-range": '"another"' } });
+    expect(changed.status).toBe(200);
+    expect(sha256(Buffer.from(await changed.arrayBuffer()))).toBe(seeded.sha256);
+  });
+
+  it("answers 200 with the whole package to a Range request by default", async () => {
+    const simulator = await start();
+    const seeded = await simulator.seedExport(activity, { kind: "package", dataBytes: 10_000 });
+    const response = await call(simulator, await token(simulator), seeded.downloadLocation!, { headers: { range: "bytes=100-" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-range")).toBeNull();
+    expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(seeded.sha256);
+  });
+});

@@ -1,8 +1,9 @@
-import { createWriteStream, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
+import { readFileSync, renameSync, rmSync } from "node:fs";
 import type { Command } from "commander";
-import { emptyGuid, messageStatusPhase, type DequeueMessage } from "../../client/index.ts";
+import { emptyGuid, messageStatusPhase, type DequeueMessage, type DownloadSink } from "../../client/index.ts";
 import { importFile } from "../../workflows/import.ts";
+import { FileSink } from "../../workflows/package-store.ts";
 import { addConnectionOptions, createClient, requireHttpUrl, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { requireInputFile, requireOutputFile } from "../paths.ts";
@@ -31,17 +32,17 @@ export function registerSteps(program: Command): void {
     if (!target) throw new CliError("give a DownloadLocation or --message FILE", ExitCode.unreadable);
     requireHttpUrl(target, "DownloadLocation", "the DownloadLocation of a dequeue result");
     if (flags.out !== "-") requireOutputFile(flags.out, "--out");
-    const download = await (await createClient(resolveConnection(flags))).download(target);
-    // The fetch body is a web ReadableStream, which is async-iterable; piping it directly skips a stream conversion.
-    const body = download.body as unknown as AsyncIterable<Uint8Array>;
-    if (flags.out === "-") return pipeline(body, process.stdout);
+    const client = await createClient(resolveConnection(flags));
+    // A broken transfer resumes with a Range request; stdout cannot be rewound, so there a fresh start is an error.
+    if (flags.out === "-") return void (await client.downloadTo(target, stdoutSink));
     // Written beside the target and renamed when complete: a failed download leaves no half file under the name.
     const partial = `${flags.out}.partial`;
     try {
-      // Large writes: a package arrives at network speed, and fewer, bigger writes cost less CPU.
-      await pipeline(body, createWriteStream(partial, { highWaterMark: 1 << 20 }));
-      if (download.contentLength !== undefined && statSync(partial).size !== download.contentLength) {
-        throw new CliError(`download is truncated: ${statSync(partial).size} of ${download.contentLength} bytes`, ExitCode.failed);
+      const sink = new FileSink(partial, { hash: false });
+      try {
+        await client.downloadTo(target, sink);
+      } finally {
+        sink.close({ flush: false });
       }
       renameSync(partial, flags.out);
     } catch (err) {
@@ -106,6 +107,14 @@ export function registerSteps(program: Command): void {
     if (result.timedOut) throw new CliError(`import ${result.messageId} still ${result.status} when the wait ended`, ExitCode.failed);
   });
 }
+
+/** Writes a download to stdout, waiting whenever the pipe is full. */
+const stdoutSink: DownloadSink = {
+  write: (chunk) => (process.stdout.write(chunk) ? undefined : once(process.stdout, "drain").then(() => undefined)),
+  restart: () => {
+    throw new CliError("the server sent the package again from its start after a broken transfer; stdout cannot be rewound, download to a file instead", ExitCode.failed);
+  },
+};
 
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");

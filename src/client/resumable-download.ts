@@ -1,0 +1,167 @@
+import { FnoError } from "./errors.ts";
+import type { RetryBudget } from "./retry.ts";
+import { errorCode, type Transport } from "./transport.ts";
+
+/** Where a download's bytes go. Writes come in order; a restart voids everything written before it. */
+export interface DownloadSink {
+  /** Takes the next bytes. A sink that writes synchronously returns nothing, which keeps the loop cheap. */
+  write(chunk: Uint8Array): void | Promise<void>;
+  /** The server ignored the Range request, or the package changed: the bytes come again from the first. */
+  restart(): void | Promise<void>;
+}
+
+export interface DownloadResult {
+  url: string;
+  /** Bytes of the package, all written to the sink. */
+  bytes: number;
+  /** From the first answer's Content-Length (or Content-Range total), when the server sent one. */
+  contentLength: number | undefined;
+  /** Requests sent, the first one included. */
+  requests: number;
+  /** Continuations with Range that the server honoured. */
+  resumes: number;
+  /** Times the sink was told to start over. */
+  restarts: number;
+  /** Bytes received over the network, resent ones included. */
+  received: number;
+}
+
+/** The package arrived with more bytes than its length announced: the bytes cannot be trusted. */
+export class DownloadIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DownloadIntegrityError";
+  }
+}
+
+/** The body kept breaking off until the retry budget was spent. */
+export class DownloadInterruptedError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = "DownloadInterruptedError";
+  }
+}
+
+interface ResumeState {
+  offset: number;
+  /** Total size once known. */
+  total: number | undefined;
+  /** Strong ETag, else Last-Modified, of the first full answer: sent as If-Range so a changed package comes whole. */
+  validator: string | undefined;
+}
+
+/**
+ * The download loop: one GET, then, each time the body breaks off, a GET with `Range: bytes=<received>-` and
+ * `If-Range: <validator>`. A 206 whose Content-Range starts where the bytes stopped (and has the same total)
+ * continues the file; a 200 (Range ignored, or the validator no longer matches) or a 416 starts it over. Whether
+ * F&O's download endpoint honours Range is unknown (docs/platform-assumptions.md), so both paths are first-class.
+ * Status and connection retries are the transport's; this loop adds body failures, all within one budget.
+ */
+export async function downloadResumable(
+  transport: Transport,
+  url: string,
+  sink: DownloadSink,
+  options: { authorize: boolean; budget: RetryBudget; signal: AbortSignal | undefined },
+): Promise<DownloadResult> {
+  const { budget, signal } = options;
+  const state: ResumeState = { offset: 0, total: undefined, validator: undefined };
+  const result: DownloadResult = { url, bytes: 0, contentLength: undefined, requests: 0, resumes: 0, restarts: 0, received: 0 };
+  for (;;) {
+    const resuming = state.offset > 0;
+    const headers = new Headers();
+    if (resuming) {
+      headers.set("range", `bytes=${state.offset}-`);
+      if (state.validator) headers.set("if-range", state.validator);
+    }
+    const before = budget.attempts;
+    let response;
+    try {
+      response = await transport.sendStreamed(new Request(url, { method: "GET", headers }), {
+        operation: "Download",
+        retry: "idempotent",
+        authorize: options.authorize,
+        signal,
+        budget,
+      });
+    } catch (err) {
+      result.requests += budget.attempts - before;
+      // 416: the server no longer has those bytes (a shorter package): start over, if the budget allows.
+      if (!(resuming && err instanceof FnoError && err.status === 416 && budget.allows(0))) throw err;
+      await restart(sink, state, result);
+      continue;
+    }
+    result.requests += budget.attempts - before;
+
+    if (resuming && !continues(response.status, response.headers.get("content-range"), state)) {
+      if (response.status !== 200) {
+        // A 206 for other bytes than asked: never stitched in. Ask for the whole package instead.
+        response.body.destroy();
+        await restart(sink, state, result);
+        if (!budget.allows(0)) throw new DownloadIntegrityError(`the server answered a Range request for bytes ${state.offset}- with other bytes`);
+        continue;
+      }
+      await restart(sink, state, result);
+    }
+    if (state.offset === 0) {
+      const length = response.headers.get("content-length");
+      state.total = length === null ? undefined : Number(length);
+      state.validator = validatorOf(response.headers);
+      result.contentLength ??= state.total;
+    } else {
+      result.resumes++;
+    }
+
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        state.offset += chunk.length;
+        result.received += chunk.length;
+        const pending = sink.write(chunk);
+        if (pending) await pending;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const delay = transport.backoff(budget);
+      if (!budget.allows(delay)) {
+        const of = state.total === undefined ? "" : ` of ${state.total}`;
+        throw new DownloadInterruptedError(`Download broke off after ${state.offset}${of} bytes (${errorCode(err) ?? (err as Error).message}) and the retry budget is spent (${budget.attempts} requests)`, { cause: err });
+      }
+      await transport.wait("Download", budget, `body broke off after ${state.offset} bytes (${errorCode(err) ?? "no code"})`, signal);
+      continue;
+    }
+    if (state.total !== undefined && state.offset > state.total) {
+      throw new DownloadIntegrityError(`package is longer than announced: received ${state.offset} of ${state.total} bytes`);
+    }
+    if (state.total !== undefined && state.offset < state.total) {
+      // A clean close short of the length: a body failure like a reset.
+      if (!budget.allows(0)) throw new DownloadInterruptedError(`package is truncated: received ${state.offset} of ${state.total} bytes`, { cause: undefined });
+      continue;
+    }
+    result.bytes = state.offset;
+    return result;
+  }
+}
+
+async function restart(sink: DownloadSink, state: ResumeState, result: DownloadResult): Promise<void> {
+  await sink.restart();
+  state.offset = 0;
+  state.validator = undefined;
+  result.restarts++;
+}
+
+/** Whether an answer to `Range: bytes=<offset>-` continues the bytes received so far. */
+function continues(status: number, contentRange: string | null, state: ResumeState): boolean {
+  if (status !== 206 || contentRange === null) return false;
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange.trim());
+  if (!match) return false;
+  const [start, end, total] = [Number(match[1]), Number(match[2]), match[3] === "*" ? undefined : Number(match[3])];
+  if (start !== state.offset) return false;
+  if (state.total !== undefined && (total !== state.total || end !== state.total - 1)) return false;
+  return true;
+}
+
+/** A validator If-Range can carry: a strong ETag (a weak one never matches, RFC 9110 §13.1.5), else Last-Modified. */
+function validatorOf(headers: Headers): string | undefined {
+  const etag = headers.get("etag");
+  if (etag && !etag.startsWith("W/")) return etag;
+  return headers.get("last-modified") ?? undefined;
+}
