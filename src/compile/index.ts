@@ -3,7 +3,8 @@ import path from "node:path";
 import { loadSpec, SpecLoadError, type LoadedSpec } from "../spec/load.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import type { BuildConfig } from "./config.ts";
-import type { CompiledConnector, PackageFileName } from "./package.ts";
+import type { PackageFileName } from "../connector/index.ts";
+import type { CompiledConnector } from "./package.ts";
 
 /** The source files of a connector folder. */
 export const sourceFileNames = {

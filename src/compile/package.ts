@@ -1,3 +1,5 @@
+import type { PackageFileName } from "../connector/index.ts";
+
 /**
  * The compiled connector: the files `pac connector create` and paconn upload, as exact bytes,
  * plus the parsed documents they were serialised from. Everything downstream (types, solution,
@@ -12,5 +14,3 @@ export interface CompiledConnector {
   files: ReadonlyMap<PackageFileName, Buffer>;
 }
 
-export const packageFileNames = ["apiDefinition.swagger.json", "apiProperties.json", "icon.png", "settings.json"] as const;
-export type PackageFileName = (typeof packageFileNames)[number];

@@ -5,7 +5,7 @@
  * has one; a new revision (`x-ms-api-annotation`) or `deprecated: true` is the sanctioned way to change an operation.
  */
 import { joinPointer } from "../spec/pointer.ts";
-import { connectionParametersOf, entriesOf, isObject, itemsOf, operationsOf, responsesOf, type JsonObject, type OperationEntry } from "../validate/model.ts";
+import { connectionParametersOf, entriesOf, isObject, itemsOf, operationsOf, responsesOf, type JsonObject, type OperationEntry } from "../connector/index.ts";
 import { inputsOf, outputsOf, type Field } from "./flatten.ts";
 
 export type ChangeClass = "breaking" | "warning" | "safe";

@@ -3,7 +3,7 @@
  * its outputs by property path, each with the facts a change to which can break a flow.
  */
 import { joinPointer } from "../spec/pointer.ts";
-import { entriesOf, isObject, itemsOf, parametersOf, resolveLocal, responsesOf, type JsonObject, type OperationEntry } from "../validate/model.ts";
+import { entriesOf, isObject, itemsOf, parametersOf, resolveLocal, responsesOf, type JsonObject, type OperationEntry } from "../connector/index.ts";
 
 export interface Field {
   /** Where the field is written (the schema or parameter object). */

@@ -1,3 +1,4 @@
+import { connectionParametersOf, isObject } from "../connector/index.ts";
 import { withHeader, withQueryParameter, type RequestDraft } from "../policies/message.ts";
 import { connectionValue } from "../policies/scope.ts";
 import type { ConnectionValues } from "../policies/template.ts";
@@ -59,9 +60,5 @@ function securitySchemes(definition: Record<string, unknown>, operation: Operati
 
 /** Connection parameter names and types, directly declared or in any connection parameter set. */
 function declaredConnectionParameters(properties: Record<string, unknown>): Map<string, unknown> {
-  const inner = (properties["properties"] ?? {}) as Record<string, unknown>;
-  const direct = Object.entries((inner["connectionParameters"] ?? {}) as Record<string, { type?: unknown } | null>);
-  const sets = ((inner["connectionParameterSets"] as { values?: { parameters?: Record<string, { type?: unknown } | null> }[] } | undefined)?.values ?? [])
-    .flatMap((set) => Object.entries(set.parameters ?? {}));
-  return new Map([...direct, ...sets].map(([name, parameter]) => [name, parameter?.type]));
+  return new Map(connectionParametersOf(properties).map(({ name, parameter }) => [name, isObject(parameter) ? parameter.type : undefined]));
 }

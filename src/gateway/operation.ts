@@ -1,7 +1,18 @@
+import {
+  definitionFile,
+  extensionText,
+  isInternal,
+  isObject,
+  operationIdOf,
+  operationsOf,
+  parameterListOf,
+  stringsOf,
+  type ConnectorPackage,
+  type OperationEntry,
+  type ParameterEntry,
+} from "../connector/index.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import { GatewayError } from "./errors.ts";
-import { definitionFile, type ConnectorPackage } from "./package.ts";
-import { deref } from "./refs.ts";
 import type { UrlEncoding } from "./url.ts";
 
 export type ParameterLocation = "path" | "query" | "header" | "body" | "formData";
@@ -43,19 +54,12 @@ export interface Operation {
   readonly security: readonly Record<string, unknown>[];
 }
 
-const methods = ["get", "put", "post", "delete", "options", "head", "patch"] as const;
 const locations: readonly string[] = ["path", "query", "header", "body", "formData"];
 
-/** Every operation of the definition, in document order. */
+/** Every operation of the definition, in document order, as the gateway runs it. */
 export function listOperations(pkg: ConnectorPackage): Operation[] {
-  const paths = objectAt(pkg.definition["paths"], "/paths");
-  return Object.entries(paths).flatMap(([template, item]) => {
-    const itemPointer = joinPointer("/paths", template);
-    const pathItem = objectAt(item, itemPointer);
-    return methods
-      .filter((method) => pathItem[method] !== undefined)
-      .map((method) => readOperation(pkg, template, method, pathItem, itemPointer));
-  });
+  objectAt(pkg.definition["paths"], "/paths");
+  return operationsOf(pkg.definition).map((entry) => readOperation(pkg, entry));
 }
 
 export function findOperation(pkg: ConnectorPackage, operationId: string): Operation {
@@ -67,53 +71,47 @@ export function findOperation(pkg: ConnectorPackage, operationId: string): Opera
   throw new GatewayError("operation", `no operation '${operationId}' in ${definitionFile} (${hint})`, operationId);
 }
 
-function readOperation(pkg: ConnectorPackage, template: string, method: string, pathItem: Record<string, unknown>, itemPointer: string): Operation {
-  const pointer = joinPointer(itemPointer, method);
-  const operation = objectAt(pathItem[method], pointer);
-  const id = typeof operation["operationId"] === "string" ? operation["operationId"] : `${method.toUpperCase()} ${template}`;
-  // Operation-level parameters override path-level ones with the same name and location.
-  const shared = readParameters(pkg, pathItem["parameters"], joinPointer(itemPointer, "parameters"));
-  const own = readParameters(pkg, operation["parameters"], joinPointer(pointer, "parameters"));
-  const parameters = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own];
+function readOperation(pkg: ConnectorPackage, entry: OperationEntry): Operation {
+  const { operation, pointer } = entry;
+  const { parameters, refProblems } = parameterListOf(pkg.definition, entry);
+  const [refProblem] = refProblems;
+  if (refProblem) throw new GatewayError("package", `${definitionFile}#${refProblem.pointer}: ${refProblem.problem}`);
+  for (const list of [entry.pathItem["parameters"], operation["parameters"]]) {
+    if (list !== undefined && !Array.isArray(list)) throw new GatewayError("package", `${definitionFile}#${pointer}: parameters must be an array`);
+  }
   return {
-    id,
-    method: method.toUpperCase(),
-    path: template,
+    id: operationIdOf(entry),
+    method: entry.method.toUpperCase(),
+    path: entry.path,
     pointer,
-    parameters,
-    consumes: stringList(operation["consumes"] ?? pkg.definition["consumes"]),
+    parameters: parameters.map(readParameter),
+    consumes: stringsOf(operation["consumes"] ?? pkg.definition["consumes"]),
     responses: objectAt(operation["responses"] ?? {}, joinPointer(pointer, "responses")),
     security: securityList(operation["security"] ?? pkg.definition["security"]),
   };
 }
 
-function readParameters(pkg: ConnectorPackage, list: unknown, pointer: string): OperationParameter[] {
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new GatewayError("package", `${definitionFile}#${pointer}: parameters must be an array`);
-  return list.map((entry, index) => {
-    const resolved = deref(pkg.definition, entry, joinPointer(pointer, index));
-    const parameter = objectAt(resolved.node, resolved.pointer);
-    const name = parameter["name"];
-    const location = parameter["in"];
-    if (typeof name !== "string" || typeof location !== "string" || !locations.includes(location)) {
-      throw new GatewayError("package", `${definitionFile}#${resolved.pointer}: a parameter needs a name and "in" (${locations.join(", ")})`);
-    }
-    const items = parameter["items"];
-    return {
-      name,
-      in: location as ParameterLocation,
-      required: parameter["required"] === true,
-      internal: parameter["x-ms-visibility"] === "internal",
-      default: parameter["default"],
-      type: typeof parameter["type"] === "string" ? parameter["type"] : undefined,
-      format: typeof parameter["format"] === "string" ? parameter["format"] : undefined,
-      items: items !== null && typeof items === "object" ? (items as Record<string, unknown>) : undefined,
-      collectionFormat: typeof parameter["collectionFormat"] === "string" ? parameter["collectionFormat"] : "csv",
-      urlEncoding: parameter["x-ms-url-encoding"] === "double" ? "double" : "single",
-      schema: parameter["schema"],
-      pointer: resolved.pointer,
-    };
-  });
+function readParameter({ parameter, pointer }: ParameterEntry): OperationParameter {
+  const name = parameter["name"];
+  const location = parameter["in"];
+  if (typeof name !== "string" || typeof location !== "string" || !locations.includes(location)) {
+    throw new GatewayError("package", `${definitionFile}#${pointer}: a parameter needs a name and "in" (${locations.join(", ")})`);
+  }
+  const items = parameter["items"];
+  return {
+    name,
+    in: location as ParameterLocation,
+    required: parameter["required"] === true,
+    internal: isInternal(parameter),
+    default: parameter["default"],
+    type: typeof parameter["type"] === "string" ? parameter["type"] : undefined,
+    format: typeof parameter["format"] === "string" ? parameter["format"] : undefined,
+    items: isObject(items) ? items : undefined,
+    collectionFormat: typeof parameter["collectionFormat"] === "string" ? parameter["collectionFormat"] : "csv",
+    urlEncoding: extensionText(parameter, "x-ms-url-encoding") === "double" ? "double" : "single",
+    schema: parameter["schema"],
+    pointer,
+  };
 }
 
 function objectAt(value: unknown, pointer: string): Record<string, unknown> {
@@ -121,10 +119,6 @@ function objectAt(value: unknown, pointer: string): Record<string, unknown> {
     throw new GatewayError("package", `${definitionFile}#${pointer}: expected an object`);
   }
   return value as Record<string, unknown>;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
 
 function securityList(value: unknown): Record<string, unknown>[] {

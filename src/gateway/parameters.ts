@@ -4,6 +4,7 @@
  * caller leaves out are taken from the defaults of internal parameters, as the designer sends them.
  */
 import { withHeader, withQueryParameter, type HeaderMap, type MessageBody, type QueryList, type RequestDraft } from "../policies/message.ts";
+import { isInternal, isObject } from "../connector/index.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import { GatewayError } from "./errors.ts";
 import type { Operation, OperationParameter } from "./operation.ts";
@@ -184,7 +185,7 @@ function withInternalDefaults(definition: Record<string, unknown>, schemaNode: u
     const property = deref(definition, propertyNode, "").node;
     if (!isObject(property)) continue;
     if (filled[name] === undefined) {
-      if (property["x-ms-visibility"] === "internal" && property["default"] !== undefined) filled[name] = structuredClone(property["default"]);
+      if (isInternal(property) && property["default"] !== undefined) filled[name] = structuredClone(property["default"]);
     } else {
       filled[name] = withInternalDefaults(definition, property, filled[name], depth + 1);
     }
@@ -211,9 +212,6 @@ function toBlob(operation: Operation, parameter: OperationParameter, value: unkn
   );
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (value === null) return "null";

@@ -12,10 +12,10 @@ import {
   type PolicyTemplate,
   type TemplateParameters,
 } from "../policies/template.ts";
+import { operationScopeKey, policySectionKey, policyTemplateInfo, templateParameterPrefix } from "../connector/index.ts";
 import { GatewayError } from "./errors.ts";
 import { propertiesFile } from "./package.ts";
 
-const parameterPrefix = "x-ms-apimTemplateParameter.";
 const sections: readonly PolicySection[] = ["Request", "Response"];
 const instancesPointer = "/properties/policyTemplateInstances";
 
@@ -32,8 +32,8 @@ export function readPolicyInstances(properties: Record<string, unknown>): Policy
     if (typeof templateId !== "string" || templateId === "") throw new GatewayError("package", `${where}: templateId is missing`);
     if (parameters === null || typeof parameters !== "object") throw new GatewayError("package", `${where}: parameters must be an object`);
     const raw = parameters as Record<string, unknown>;
-    const section = raw["x-ms-apimTemplate-policySection"] ?? "Request";
-    const scope = raw["x-ms-apimTemplate-operationName"] ?? [];
+    const section = raw[policySectionKey] ?? "Request";
+    const scope = raw[operationScopeKey] ?? [];
     return {
       templateId,
       title: typeof title === "string" ? title : undefined,
@@ -42,8 +42,8 @@ export function readPolicyInstances(properties: Record<string, unknown>): Policy
       operations: (Array.isArray(scope) ? scope : [scope]).map(String),
       parameters: Object.fromEntries(
         Object.entries(raw)
-          .filter(([key]) => key.startsWith(parameterPrefix))
-          .map(([key, value]) => [key.slice(parameterPrefix.length), value]),
+          .filter(([key]) => key.startsWith(templateParameterPrefix))
+          .map(([key, value]) => [key.slice(templateParameterPrefix.length), value]),
       ),
     };
   });
@@ -109,9 +109,10 @@ function unsupportedTemplate(instance: PolicyInstance, operationId: string): Gat
 function run<T>(instance: PolicyInstance, operationId: string, apply: (template: PolicyTemplate, parameters: TemplateParameters) => T): T {
   const template = findPolicyTemplate(instance.templateId);
   if (!template) throw unsupportedTemplate(instance, operationId);
-  const missing = template.requiredParameters.filter((name) => instance.parameters[name] === undefined);
+  const required = policyTemplateInfo(template.id)?.requiredParameters ?? [];
+  const missing = required.filter((name) => instance.parameters[name] === undefined);
   if (missing.length > 0) {
-    throw new GatewayError("policy", `${describe(instance)} (operation ${operationId}): missing ${missing.map((name) => parameterPrefix + name).join(", ")}`, operationId);
+    throw new GatewayError("policy", `${describe(instance)} (operation ${operationId}): missing ${missing.map((name) => templateParameterPrefix + name).join(", ")}`, operationId);
   }
   try {
     return apply(template, instance.parameters);

@@ -9,7 +9,6 @@ import { PolicyError, textParameter, type PolicyTemplate } from "./template.ts";
  */
 export const dynamicHostUrl: PolicyTemplate = {
   id: "dynamichosturl",
-  requiredParameters: ["urlTemplate"],
   onRequest(request, parameters, context) {
     const template = textParameter(parameters, "urlTemplate");
     const hostUrl = evaluateText(template, requestScope(request, context)).trim();

@@ -13,7 +13,6 @@ const originalMethod = "@request.originalhttpmethod";
  */
 export const routeRequestToEndpoint: PolicyTemplate = {
   id: "routerequesttoendpoint",
-  requiredParameters: ["newPath"],
   onRequest(request, parameters, context) {
     const template = textParameter(parameters, "newPath");
     const scope = requestScope(request, context);

@@ -6,7 +6,6 @@ import { existsActionParameter, textParameter, type PolicyTemplate, type Templat
 /** "Set HTTP header": sets `name` to the evaluated `value` on the request or the response, per `existsAction`. */
 export const setHeader: PolicyTemplate = {
   id: "setheader",
-  requiredParameters: ["name", "value"],
   onRequest: (request, parameters, context) => ({
     ...request,
     headers: setFromParameters(request.headers, parameters, requestScope(request, context)),

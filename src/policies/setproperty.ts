@@ -14,7 +14,6 @@ import { PolicyError, textParameter, type PolicyTemplate, type TemplateParameter
  */
 export const setProperty: PolicyTemplate = {
   id: "setproperty",
-  requiredParameters: ["newPropertyParentPathTemplate", "newPropertySubPathTemplate", "propertyValuePathTemplate"],
   onRequest: (request, parameters, context) => ({ ...request, body: setInBody(request.body, parameters, requestScope(request, context)) }),
   onResponse: (response, parameters, context) => ({
     ...response,

@@ -6,7 +6,6 @@ import { existsActionParameter, textParameter, type PolicyTemplate } from "./tem
 /** "Set query string parameter": request only; `skip` makes it a default the caller may override. */
 export const setQueryParameter: PolicyTemplate = {
   id: "setqueryparameter",
-  requiredParameters: ["name", "value"],
   onRequest(request, parameters, context) {
     const value = evaluateText(textParameter(parameters, "value"), requestScope(request, context));
     return {

@@ -39,13 +39,11 @@ export interface ResponsePolicyContext extends PolicyContext {
 export interface PolicyTemplate {
   /** Lower-case template id (`setheader`). */
   readonly id: string;
-  /** Template parameters an instance must set (without the `x-ms-apimTemplateParameter.` prefix). */
-  readonly requiredParameters: readonly string[];
   onRequest?(request: RequestDraft, parameters: TemplateParameters, context: PolicyContext): RequestDraft;
   onResponse?(response: ResponseDraft, parameters: TemplateParameters, context: ResponsePolicyContext): ResponseDraft;
 }
 
-/** Template parameter values by name; `requiredParameters` are checked present before a template runs. */
+/** Template parameter values by name; the registry's required parameters (src/connector) are checked present before a template runs. */
 export type TemplateParameters = Readonly<Record<string, unknown>>;
 
 /**

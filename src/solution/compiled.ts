@@ -1,36 +1,19 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { packageFileNames, type CompiledConnector, type PackageFileName } from "../compile/package.ts";
+import { readPackageDocuments, readPackageFiles } from "../connector/index.ts";
+import type { CompiledConnector } from "../compile/package.ts";
+import { SpecLoadError } from "../spec/load.ts";
 import { SolutionError } from "./errors.ts";
 
 /**
- * Reads a written connector package (dist/connector) back into a CompiledConnector, so `pack` and
- * `deploy --connector` use exactly the files the build wrote.
+ * Reads a written connector package (dist/connector) back into a CompiledConnector with the model's
+ * package reader, so `pack` and `deploy --connector` use exactly the files the build wrote.
  */
 export function readCompiledConnector(dir: string): CompiledConnector {
-  const files = new Map<PackageFileName, Buffer>();
-  for (const name of packageFileNames) {
-    const file = path.join(dir, name);
-    try {
-      files.set(name, readFileSync(file));
-    } catch {
-      throw new SolutionError(`cannot read ${file}: run \`npm run build\` first to compile the connector`);
-    }
-  }
-  return {
-    definition: parseObject(files.get("apiDefinition.swagger.json")!, path.join(dir, "apiDefinition.swagger.json")),
-    properties: parseObject(files.get("apiProperties.json")!, path.join(dir, "apiProperties.json")),
-    files,
-  };
-}
-
-function parseObject(bytes: Buffer, file: string): Record<string, unknown> {
-  let value: unknown;
   try {
-    value = JSON.parse(bytes.toString("utf8"));
+    const files = readPackageFiles(dir);
+    const { definition, properties } = readPackageDocuments(dir);
+    return { definition, properties, files };
   } catch (err) {
-    throw new SolutionError(`${file}: not valid JSON (${(err as Error).message})`);
+    if (err instanceof SpecLoadError) throw new SolutionError(`${err.message}; run \`npm run build\` first to compile the connector`);
+    throw err;
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new SolutionError(`${file}: expected a JSON object`);
-  return value as Record<string, unknown>;
 }

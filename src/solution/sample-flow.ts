@@ -1,5 +1,5 @@
 import type { CompiledConnector } from "../compile/package.ts";
-import { getAt, joinPointer } from "../spec/pointer.ts";
+import { definitionFile, dereference, isObject, operationsOf, parameterListOf, type JsonObject } from "../connector/index.ts";
 import { xsiNamespace } from "./connector.ts";
 import { SolutionError } from "./errors.ts";
 import { nameBasedGuid, workflowFileName } from "./names.ts";
@@ -332,16 +332,9 @@ function flowJson(connector: CompiledConnector, target: FlowTarget, names: FlowN
   };
 }
 
-interface Parameter {
-  name: string;
-  in: string;
-  required?: boolean;
-  schema?: unknown;
-}
-
 /**
- * The compiled definition's operations, looked up by operationId, so that the flow fails to build
- * (instead of failing after import) when an operation or parameter it uses is renamed.
+ * The compiled definition's operations, looked up by operationId through the connector model, so that the
+ * flow fails to build (instead of failing after import) when an operation or parameter it uses is renamed.
  */
 class ConnectorOperations {
   readonly #definition: Record<string, unknown>;
@@ -356,12 +349,12 @@ class ConnectorOperations {
     const passed = new Set(inputs.map((i) => i.split("/")[0]));
     for (const input of passed) {
       if (!parameters.some((p) => p.name === input)) {
-        throw new SolutionError(`apiDefinition.swagger.json ${pointer}: ${operationId} has no parameter "${input}", which the sample flow sets`);
+        throw new SolutionError(`${definitionFile} ${pointer}: ${operationId} has no parameter "${input}", which the sample flow sets`);
       }
     }
     for (const p of parameters) {
-      if (p.required && !passed.has(p.name)) {
-        throw new SolutionError(`apiDefinition.swagger.json ${pointer}: the sample flow does not set the required parameter "${p.name}" of ${operationId}`);
+      if (p.required === true && typeof p.name === "string" && !passed.has(p.name)) {
+        throw new SolutionError(`${definitionFile} ${pointer}: the sample flow does not set the required parameter "${p.name}" of ${operationId}`);
       }
     }
   }
@@ -370,36 +363,20 @@ class ConnectorOperations {
   bodyParameter(operationId: string): { name: string; properties: string[] } {
     const { pointer, parameters } = this.#operation(operationId);
     const body = parameters.find((p) => p.in === "body");
-    const schema = this.#resolve(body?.schema) as { properties?: Record<string, unknown> } | undefined;
-    if (body === undefined || schema?.properties === undefined) {
-      throw new SolutionError(`apiDefinition.swagger.json ${pointer}: ${operationId} needs a body parameter with an object schema for the sample flow`);
+    const schema = body === undefined ? undefined : dereference(this.#definition, body.schema, pointer);
+    const properties = schema !== undefined && "value" in schema && isObject(schema.value) ? schema.value.properties : undefined;
+    if (body === undefined || typeof body.name !== "string" || !isObject(properties)) {
+      throw new SolutionError(`${definitionFile} ${pointer}: ${operationId} needs a body parameter with an object schema for the sample flow`);
     }
-    return { name: body.name, properties: Object.keys(schema.properties) };
+    return { name: body.name, properties: Object.keys(properties) };
   }
 
-  #operation(operationId: string): { pointer: string; parameters: Parameter[] } {
-    const paths = (this.#definition.paths ?? {}) as Record<string, Record<string, unknown>>;
-    for (const [route, item] of Object.entries(paths)) {
-      for (const [method, operation] of Object.entries(item)) {
-        if ((operation as { operationId?: unknown } | null)?.operationId !== operationId) continue;
-        const shared = (item.parameters ?? []) as unknown[];
-        const own = ((operation as { parameters?: unknown[] }).parameters ?? []) as unknown[];
-        const parameters = [...shared, ...own].map((p) => this.#resolve(p) as Parameter);
-        return { pointer: joinPointer("", "paths", route, method), parameters };
-      }
-    }
-    throw new SolutionError(`apiDefinition.swagger.json: no operation "${operationId}", which the sample flow uses`);
-  }
-
-  /** Follows local `$ref`s (`#/parameters/…`, `#/definitions/…`); external ones were inlined by the compiler. */
-  #resolve(value: unknown): unknown {
-    let current = value;
-    for (let hops = 0; hops < 32; hops++) {
-      const ref = (current as { $ref?: unknown } | null)?.$ref;
-      if (typeof ref !== "string") return current;
-      if (!ref.startsWith("#")) throw new SolutionError(`apiDefinition.swagger.json: unexpected external $ref "${ref}"`);
-      current = getAt(this.#definition, ref.slice(1));
-    }
-    throw new SolutionError("apiDefinition.swagger.json: $ref chain too long (a cycle?)");
+  #operation(operationId: string): { pointer: string; parameters: JsonObject[] } {
+    const entry = operationsOf(this.#definition).find((e) => e.operation.operationId === operationId);
+    if (entry === undefined) throw new SolutionError(`${definitionFile}: no operation "${operationId}", which the sample flow uses`);
+    const { parameters, refProblems } = parameterListOf(this.#definition, entry);
+    const [problem] = refProblems;
+    if (problem) throw new SolutionError(`${definitionFile} ${problem.pointer}: ${problem.problem}`);
+    return { pointer: entry.pointer, parameters: parameters.map((p) => p.parameter) };
   }
 }

@@ -1,5 +1,5 @@
 import { joinPointer } from "../spec/pointer.ts";
-import { nodesOf } from "./model.ts";
+import { nodesOf } from "../connector/index.ts";
 import type { Rule } from "./rule.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { operationLabel, operationsOf, parametersOf } from "../model.ts";
+import { operationLabel, operationsOf, parametersOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const bodyAndFormData: Rule = {

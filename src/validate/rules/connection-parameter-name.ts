@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { connectionParametersOf } from "../model.ts";
+import { connectionParametersOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** Microsoft's paconn-apiProperties schema: a name, or `name:sub` for a value that belongs to an OAuth parameter. */

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { connectionParametersOf, isObject } from "../model.ts";
+import { connectionParametersOf, isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** Microsoft's paconn-apiProperties schema (connector-format.md §3.2). */

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { entriesOf, isHttpMethod, isObject } from "../model.ts";
+import { entriesOf, isHttpMethod, isObject } from "../../connector/index.ts";
 import type { Rule, Violation } from "../rule.ts";
 
 function jsonType(value: unknown): string {

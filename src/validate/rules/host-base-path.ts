@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { isObject } from "../model.ts";
+import { isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** A host name or address with an optional port: no scheme, path, braces or spaces (the official schema's pattern). */

@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { isObject } from "../model.ts";
+import { isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** Certification's limit on the connector name (connector-format.md §2, "Certification content rules"). */

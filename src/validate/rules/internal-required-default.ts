@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { nodesOfKind } from "../model.ts";
+import { isInternal, nodesOfKind } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const internalRequiredDefault: Rule = {
@@ -12,7 +12,7 @@ export const internalRequiredDefault: Rule = {
   *check({ definition }) {
     for (const { pointer, value } of nodesOfKind(definition, "parameter")) {
       // A body parameter's default lives in its schema; certified connectors leave those to the schema.
-      if (value.in === "body" || value["x-ms-visibility"] !== "internal" || value.required !== true || "default" in value) continue;
+      if (value.in === "body" || !isInternal(value) || value.required !== true || "default" in value) continue;
       yield {
         message: `parameter '${String(value.name)}' is internal and required but has no default`,
         pointer,

@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { operationsOf } from "../model.ts";
+import { operationsOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** The documented maximum (connector-format.md §1, TotalOperationsCountExceedsMaxAllowed). */

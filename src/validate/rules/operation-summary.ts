@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { operationLabel, operationsOf } from "../model.ts";
+import { isInternal, operationLabel, operationsOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const operationSummary: Rule = {
@@ -12,7 +12,7 @@ export const operationSummary: Rule = {
   *check({ definition }) {
     for (const entry of operationsOf(definition)) {
       // Internal operations (dynamic-value sources, webhook plumbing) never appear in the designer.
-      if (entry.operation["x-ms-visibility"] === "internal") continue;
+      if (isInternal(entry.operation)) continue;
       const summary = entry.operation.summary;
       if (typeof summary === "string" && summary.trim() !== "") continue;
       yield { message: `${operationLabel(entry)} has no summary`, pointer: entry.pointer, document: "apiDefinition" };

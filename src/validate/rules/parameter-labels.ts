@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { nodesOfKind } from "../model.ts";
+import { isInternal, nodesOfKind } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** The two texts the designer shows for an input: its title (x-ms-summary) and its help (description). */
@@ -15,7 +15,7 @@ export const parameterLabels: Rule = {
   example: { fail: "- {name: orderId, in: path, required: true, type: string}", pass: "- {name: orderId, in: path, required: true, type: string, x-ms-summary: Order ID, description: The ID of the order.}" },
   *check({ definition }) {
     for (const { pointer, value } of nodesOfKind(definition, "parameter")) {
-      if (value["x-ms-visibility"] === "internal") continue;
+      if (isInternal(value)) continue;
       for (const label of labels) {
         const text = value[label];
         if (typeof text === "string" && text.trim() !== "") continue;

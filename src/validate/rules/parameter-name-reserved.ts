@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { nodesOfKind } from "../model.ts";
+import { nodesOfKind } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const parameterNameReserved: Rule = {

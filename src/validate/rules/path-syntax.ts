@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { entriesOf, isObject } from "../model.ts";
+import { entriesOf, isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** What makes a path key unusable as a route, each with the gate's own reason. */

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { connectionParametersOf, isObject, policyInstancesOf } from "../model.ts";
+import { connectionParametersOf, isObject, policyInstancesOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** `@connectionParameters('name')` or `@connectionParameters('name', 'default')`; the platform matches the function name in any case. */

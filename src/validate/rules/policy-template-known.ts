@@ -1,7 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { isObject, policyInstancesOf } from "../model.ts";
-import { policyTemplates } from "../policy-templates.ts";
+import { isObject, knownPolicyTemplateIds, policyInstancesOf, policyTemplateInfo } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const policyTemplateKnown: Rule = {
@@ -14,9 +13,9 @@ export const policyTemplateKnown: Rule = {
   *check({ properties }) {
     for (const { pointer, instance } of policyInstancesOf(properties)) {
       const id = isObject(instance) ? instance.templateId : undefined;
-      if (typeof id === "string" && id.toLowerCase() in policyTemplates) continue;
+      if (typeof id === "string" && policyTemplateInfo(id) !== undefined) continue;
       yield {
-        message: `policy template ${JSON.stringify(id)} is not one Power Platform knows; use one of ${Object.keys(policyTemplates).join(", ")}`,
+        message: `policy template ${JSON.stringify(id)} is not one Power Platform knows; use one of ${knownPolicyTemplateIds.join(", ")}`,
         pointer: isObject(instance) && "templateId" in instance ? joinPointer(pointer, "templateId") : pointer,
         document: "apiProperties",
       };

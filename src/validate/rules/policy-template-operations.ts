@@ -1,7 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { isObject, operationsOf, policyInstancesOf } from "../model.ts";
-import { operationScopeKey } from "../policy-templates.ts";
+import { isObject, operationScopeKey, operationsOf, policyInstancesOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const policyTemplateOperations: Rule = {

@@ -1,7 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { isObject, policyInstancesOf } from "../model.ts";
-import { policyTemplates, templateParameterPrefix } from "../policy-templates.ts";
+import { isObject, policyInstancesOf, policyTemplateInfo, templateParameterPrefix } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const policyTemplateParameters: Rule = {
@@ -14,7 +13,7 @@ export const policyTemplateParameters: Rule = {
   *check({ properties }) {
     for (const { pointer, instance } of policyInstancesOf(properties)) {
       if (!isObject(instance) || typeof instance.templateId !== "string") continue;
-      const required = policyTemplates[instance.templateId.toLowerCase()];
+      const required = policyTemplateInfo(instance.templateId)?.requiredParameters;
       if (!required) continue;
       const parameters = isObject(instance.parameters) ? instance.parameters : {};
       for (const name of required) {

@@ -1,7 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { isObject, operationLabel, operationsOf, parametersOf, policyInstancesOf } from "../model.ts";
-import { operationScopeKey, templateParameterPrefix } from "../policy-templates.ts";
+import { isObject, operationLabel, operationScopeKey, operationsOf, parametersOf, policyInstancesOf, templateParameterPrefix } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** The templates whose parameters build the request URL, and which of their parameters do it. */

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { localRefPointer } from "../../spec/pointer.ts";
-import { refsIn } from "../model.ts";
+import { refsIn } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /**

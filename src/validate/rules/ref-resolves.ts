@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { localRefPointer } from "../../spec/pointer.ts";
-import { refsIn, resolveLocal } from "../model.ts";
+import { refsIn, resolveLocal } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const refResolves: Rule = {

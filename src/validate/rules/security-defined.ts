@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { entriesOf, isObject, itemsOf, operationsOf } from "../model.ts";
+import { entriesOf, isObject, itemsOf, operationsOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const securityDefined: Rule = {

@@ -1,5 +1,5 @@
 import { sources } from "../evidence.ts";
-import { isObject, operationLabel, operationsOf, responsesOf } from "../model.ts";
+import { isObject, operationLabel, operationsOf, responsesOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** Statuses that by definition carry no body. */

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { operationLabel, operationsOf } from "../model.ts";
+import { operationLabel, operationsOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 export const summaryNotDescription: Rule = {

