@@ -67,7 +67,8 @@ interface Reply<T> {
   /** Releases the connection without reading the body. */
   discard(): Promise<void>;
   text(): Promise<string>;
-  value: T;
+  /** The answer as the caller gets it; taken once, and only when it is not retried (it may lock the body). */
+  value(): T;
 }
 
 const timerMarginMs = 2;
@@ -116,9 +117,9 @@ export class Transport {
     try {
       const reply = await this.#exchange(request, options, link.signal, async (outgoing) => {
         const response = await (this.#fetch ?? globalThis.fetch)(outgoing);
-        return fetchReply(response, response);
+        return fetchReply(response, () => response);
       });
-      return reply.value;
+      return reply.value();
     } finally {
       link.release();
     }
@@ -126,37 +127,49 @@ export class Transport {
 
   /**
    * Like `send`, for a GET whose body is large: the body comes as a Node stream straight from undici's request
-   * API (no web-stream layer), which is what makes downloads cheap. undici removes its abort listener when the
-   * request ends, so the caller's signal is passed as it is.
+   * API (no web-stream layer), which is what makes downloads cheap. undici too leaves its abort listener on the
+   * signal it is given, so it gets one of its own, linked to the caller's until the body closes.
    */
   async sendStreamed(request: Request, options: SendOptions): Promise<StreamedResponse> {
     const custom = this.#fetch;
-    const reply = await this.#exchange(request, options, options.signal, async (outgoing, signal) => {
-      if (custom) {
-        const response = await custom(outgoing);
-        const body = response.body ? Readable.fromWeb(response.body as NodeWebStream<Uint8Array>) : Readable.from([]);
-        return fetchReply(response, { status: response.status, headers: response.headers, body, url: response.url || outgoing.url });
-      }
-      const answer = await undiciRequest(outgoing.url, {
-        method: "GET",
-        headers: Object.fromEntries(outgoing.headers),
-        ...(signal ? { signal } : {}),
+    const link = linkedSignal(options.signal);
+    try {
+      const reply = await this.#exchange(request, options, link.signal, async (outgoing, signal) => {
+        if (custom) {
+          const response = await custom(outgoing);
+          return fetchReply(response, () => ({
+            status: response.status,
+            headers: response.headers,
+            body: response.body ? Readable.fromWeb(response.body as NodeWebStream<Uint8Array>) : Readable.from([]),
+            url: response.url || outgoing.url,
+          }));
+        }
+        const answer = await undiciRequest(outgoing.url, {
+          method: "GET",
+          headers: Object.fromEntries(outgoing.headers),
+          ...(signal ? { signal } : {}),
+        });
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+          for (const one of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, one);
+        }
+        return {
+          status: answer.statusCode,
+          statusText: "",
+          headers,
+          url: outgoing.url,
+          discard: () => answer.body.dump(),
+          text: () => answer.body.text(),
+          value: () => ({ status: answer.statusCode, headers, body: answer.body, url: outgoing.url }),
+        };
       });
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) {
-        for (const one of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, one);
-      }
-      return {
-        status: answer.statusCode,
-        statusText: "",
-        headers,
-        url: outgoing.url,
-        discard: () => answer.body.dump(),
-        text: () => answer.body.text(),
-        value: { status: answer.statusCode, headers, body: answer.body, url: outgoing.url },
-      };
-    });
-    return reply.value;
+      const streamed = reply.value();
+      streamed.body.once("close", link.release);
+      return streamed;
+    } catch (err) {
+      link.release();
+      throw err;
+    }
   }
 
   /** The retry loop around one call, whatever sends its attempts. */
@@ -274,7 +287,7 @@ export class Transport {
   }
 }
 
-function fetchReply<T>(response: Response, value: T): Reply<T> {
+function fetchReply<T>(response: Response, value: () => T): Reply<T> {
   return {
     status: response.status,
     statusText: response.statusText,
@@ -301,7 +314,7 @@ function linkedSignal(outer: AbortSignal | undefined): { signal: AbortSignal | u
 
 /** Reads an error response's body (bounded) into an FnoError. */
 export async function errorFromResponse(response: Response, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
-  return errorFromReply(fetchReply(response, response), operation, method, retryAfterMs);
+  return errorFromReply(fetchReply(response, () => response), operation, method, retryAfterMs);
 }
 
 async function errorFromReply(reply: Reply<unknown>, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
