@@ -1,8 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { CliError, ExitCode } from "./errors.ts";
-import { SpecLoadError } from "../spec/load.ts";
+import { exitCodeOf } from "../errors/index.ts";
+import { ExitCode } from "./errors.ts";
 import { commandsFor } from "./commands/index.ts";
-import { OutputLocationError } from "../compile/write.ts";
 import { givenSecrets, withoutCredentials } from "./secrets.ts";
 
 async function createProgram(args: readonly string[], report: (text: string) => void): Promise<Command> {
@@ -34,13 +33,9 @@ function exitCodeFor(err: unknown, report: (text: string) => void): number {
     // Help and version exit 0; usage mistakes are "could not read the input".
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.unreadable;
   }
-  if (err instanceof CliError || err instanceof SpecLoadError || err instanceof OutputLocationError) {
-    report(`fno-connector: ${err.message}\n`);
-    return err instanceof CliError ? err.exitCode : ExitCode.unreadable;
-  }
-  // Anything else is reported by its message (an FnoError's carries the HTTP status, F&O's text and a hint);
-  // FNO_DEBUG=1 adds the stack for bug reports.
+  // A ToolError's message is meant for the user as it is (an FnoError's carries the HTTP status, F&O's text
+  // and a hint); anything else is a bug, reported by its message. FNO_DEBUG=1 adds the stack for bug reports.
   const text = err instanceof Error ? (process.env.FNO_DEBUG === "1" ? (err.stack ?? err.message) : err.message) : String(err);
   report(`fno-connector: ${text}\n`);
-  return ExitCode.failed;
+  return exitCodeOf(err);
 }

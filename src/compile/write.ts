@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import path from "node:path";
+import { errorCodes, ToolError } from "../errors/index.ts";
 
 /** An output location that must not be written: a file, a path under a file, or a folder of someone else's files. */
-export class OutputLocationError extends Error {
+export class OutputLocationError extends ToolError {
   constructor(message: string) {
-    super(message);
+    super(errorCodes.outputLocation, message);
     this.name = "OutputLocationError";
   }
 }

@@ -5,6 +5,7 @@ import type { DeploymentSettings } from "../solution/deployment-settings.ts";
 import type { SolutionPart } from "../solution/pack.ts";
 import { descendants, parseXml, textOf } from "../solution/xml.ts";
 import type { DataverseClient } from "./web-api.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
 
 /** One solution package to import, in import order. */
 export interface PackageToImport {
@@ -49,9 +50,10 @@ export interface WebApiDeployResult {
 }
 
 /** A deploy step that failed, with everything Dataverse said about why. */
-export class DeployError extends Error {
+/** A deploy that stopped: an import failed or was refused, so the solutions after it were not imported. */
+export class DeployError extends ToolError {
   constructor(message: string) {
-    super(message);
+    super(errorCodes.incomplete, message);
     this.name = "DeployError";
   }
 }

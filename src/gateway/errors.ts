@@ -1,3 +1,4 @@
+import { errorCodes, ToolError, type ErrorCode } from "../errors/index.ts";
 import type { HeaderMap } from "../policies/message.ts";
 
 /**
@@ -10,11 +11,24 @@ import type { HeaderMap } from "../policies/message.ts";
  */
 export type GatewayErrorKind = "package" | "operation" | "input" | "policy" | "unsupported";
 
-export class GatewayError extends Error {
+const gatewayErrorCodes: Readonly<Record<GatewayErrorKind, ErrorCode>> = {
+  input: errorCodes.unreadable,
+  operation: errorCodes.unreadable,
+  package: errorCodes.invalid,
+  policy: errorCodes.invalid,
+  unsupported: errorCodes.unsupported,
+};
+
+export class GatewayError extends ToolError {
   readonly kind: GatewayErrorKind;
   readonly operationId: string | undefined;
-  constructor(kind: GatewayErrorKind, message: string, operationId?: string) {
-    super(message);
+  /**
+   * `code` follows the kind: a missing or malformed operation input or operation name is the caller's
+   * command line (unreadable, exit 2), a package that cannot be run is wrong input (exit 1), and what the
+   * gateway does not implement is unsupported; a package that cannot be read at all passes unreadable.
+   */
+  constructor(kind: GatewayErrorKind, message: string, operationId?: string, code?: ErrorCode) {
+    super(code ?? gatewayErrorCodes[kind], message);
     this.name = "GatewayError";
     this.kind = kind;
     this.operationId = operationId;
@@ -37,7 +51,7 @@ export interface ODataErrorText {
  */
 export type ResponseErrorKind = "status" | "undeclared-status" | "schema";
 
-export class ResponseError extends Error {
+export class ResponseError extends ToolError {
   readonly kind: ResponseErrorKind;
   readonly operationId: string;
   readonly status: number;
@@ -50,7 +64,7 @@ export class ResponseError extends Error {
     message: string,
     details: { operationId: string; status: number; headers: HeaderMap; body: unknown; odata?: ODataErrorText },
   ) {
-    super(message);
+    super(errorCodes.remote, message);
     this.name = "ResponseError";
     this.kind = kind;
     this.operationId = details.operationId;

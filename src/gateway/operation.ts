@@ -13,7 +13,7 @@ import {
 } from "../connector/index.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import { GatewayError } from "./errors.ts";
-import type { UrlEncoding } from "./url.ts";
+import type { UrlEncoding } from "../http/url.ts";
 
 export type ParameterLocation = "path" | "query" | "header" | "body" | "formData";
 

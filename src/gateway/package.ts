@@ -1,4 +1,5 @@
 import { readPackageDocuments, type ConnectorPackage } from "../connector/index.ts";
+import { errorCodes } from "../errors/index.ts";
 import { SpecLoadError } from "../spec/load.ts";
 import { GatewayError } from "./errors.ts";
 
@@ -14,7 +15,7 @@ export function loadPackage(dir: string): ConnectorPackage {
     const { definition, properties } = readPackageDocuments(dir);
     return { definition, properties };
   } catch (err) {
-    if (err instanceof SpecLoadError) throw new GatewayError("package", err.message);
+    if (err instanceof SpecLoadError) throw new GatewayError("package", err.message, undefined, errorCodes.unreadable);
     throw err;
   }
 }

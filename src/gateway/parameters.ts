@@ -11,7 +11,7 @@ import type { Operation, OperationParameter } from "./operation.ts";
 import { definitionFile, type ConnectorPackage } from "./package.ts";
 import { deref } from "./refs.ts";
 import { isBinarySchema } from "./schema.ts";
-import { encodePathValue } from "./url.ts";
+import { encodePathValue } from "../http/url.ts";
 
 /** Operation parameter values by parameter name; the body parameter's value is the whole body. */
 export type ParameterValues = Readonly<Record<string, unknown>>;

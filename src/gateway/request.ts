@@ -6,7 +6,7 @@ import { findOperation, type Operation } from "./operation.ts";
 import type { ConnectorPackage } from "./package.ts";
 import { draftRequest, type ParameterValues } from "./parameters.ts";
 import { applyRequestPolicies, instancesFor, readPolicyInstances, requireSupported } from "./policies.ts";
-import { composeUrl, writeQuery } from "./url.ts";
+import { composeUrl, writeQuery } from "../http/url.ts";
 
 export interface OperationInputs {
   /** Operation parameter values by parameter name; the body parameter's value is the whole body. */

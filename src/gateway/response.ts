@@ -3,7 +3,7 @@
  * the body is bytes or JSON, the OData error of a failure, and the outputs of a success.
  */
 import type { ValidateFunction } from "ajv-draft-04";
-import { readODataError } from "../client/errors.ts";
+import { readODataError } from "../http/odata.ts";
 import type { HeaderMap, MessageBody } from "../policies/message.ts";
 import { joinPointer } from "../spec/pointer.ts";
 import { GatewayError, ResponseError, type ODataErrorText } from "./errors.ts";

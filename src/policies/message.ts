@@ -4,12 +4,13 @@
  * the response is read into a `ResponseDraft` for the Response-section policies. Drafts are immutable:
  * every policy returns a new one.
  */
+import type { QueryList } from "../http/url.ts";
 
 /** Header names are case-insensitive, so drafts key them in lower case; comparisons then need no folding. */
 export type HeaderMap = Readonly<Record<string, string>>;
 
-/** Query parameters in order; a name may repeat. Values are decoded text, encoded when the URL is written. */
-export type QueryList = ReadonlyArray<readonly [name: string, value: string]>;
+/** Query parameters in order (src/http/url.ts); a name may repeat. Values are decoded text, encoded when the URL is written. */
+export type { QueryList };
 
 /** Raw bytes as a caller may hold them; a string is sent as UTF-8. */
 export type BinaryData = Uint8Array | Blob | ReadableStream<Uint8Array> | string;

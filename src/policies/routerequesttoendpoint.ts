@@ -1,4 +1,4 @@
-import { encodePathValue, readQuery } from "../gateway/url.ts";
+import { encodePathValue, readQuery } from "../http/url.ts";
 import { parseTemplate, renderTemplate, textOf, type TemplatePart } from "./expressions.ts";
 import { requestScope } from "./scope.ts";
 import { PolicyError, textParameter, type PolicyTemplate, type TemplateParameters } from "./template.ts";

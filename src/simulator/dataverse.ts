@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readZip } from "../solution/zip.ts";
+import { readZip } from "../zip/index.ts";
 import { childElements, descendants, findChild, parseXml, textOf, type XmlElement } from "../solution/xml.ts";
 import { TokenAuthority, type ClientCredentials } from "./auth.ts";
 import { SimulatedClock } from "./clock.ts";

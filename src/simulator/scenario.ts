@@ -1,11 +1,12 @@
 import { loadSpec } from "../spec/load.ts";
 import type { SimulatorOptions } from "./options.ts";
 import { findOptionsProblem } from "./schema.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
 
 /** A scenario file that parses but does not describe a simulator run; the message names file, line and pointer. */
-export class ScenarioError extends Error {
+export class ScenarioError extends ToolError {
   constructor(message: string) {
-    super(message);
+    super(errorCodes.unreadable, message);
     this.name = "ScenarioError";
   }
 }

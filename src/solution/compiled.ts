@@ -1,5 +1,6 @@
 import { readPackageDocuments, readPackageFiles } from "../connector/index.ts";
 import type { CompiledConnector } from "../compile/package.ts";
+import { errorCodes } from "../errors/index.ts";
 import { SpecLoadError } from "../spec/load.ts";
 import { SolutionError } from "./errors.ts";
 
@@ -13,7 +14,7 @@ export function readCompiledConnector(dir: string): CompiledConnector {
     const { definition, properties } = readPackageDocuments(dir);
     return { definition, properties, files };
   } catch (err) {
-    if (err instanceof SpecLoadError) throw new SolutionError(`${err.message}; run \`npm run build\` first to compile the connector`);
+    if (err instanceof SpecLoadError) throw new SolutionError(`${err.message}; run \`npm run build\` first to compile the connector`, errorCodes.unreadable);
     throw err;
   }
 }

@@ -1,18 +1,13 @@
+import { errorCodes, ToolError, type ErrorCode } from "../errors/index.ts";
+
 /**
  * Input that was read but is wrong: the solution source, the compiled connector, an unpacked folder.
- * The message names the file (and element or JSON pointer) and says what to change.
+ * The message names the file (and element or JSON pointer) and says what to change. A package folder that
+ * cannot be read at all is `unreadable`.
  */
-export class SolutionError extends Error {
-  constructor(message: string) {
-    super(message);
+export class SolutionError extends ToolError {
+  constructor(message: string, code: ErrorCode = errorCodes.invalid) {
+    super(code, message);
     this.name = "SolutionError";
-  }
-}
-
-/** A zip that cannot be read, or that is refused as unsafe (path traversal, bomb, too many entries). */
-export class ZipReadError extends SolutionError {
-  constructor(message: string) {
-    super(message);
-    this.name = "ZipReadError";
   }
 }

@@ -3,7 +3,7 @@
  * like real exports, the reverse (unpack), and deployment through pac. The format notes are in
  * ../shared/reference/solution-format.md; what could not be verified is in docs/platform-assumptions.md.
  */
-export { SolutionError, ZipReadError } from "./errors.ts";
+export { SolutionError } from "./errors.ts";
 export { readCompiledConnector } from "./compiled.ts";
 export { readSolutionSource, parseSolutionSource, sourceFiles, type SolutionSource, type SolutionManifest } from "./source.ts";
 export {
@@ -22,7 +22,6 @@ export { downloadPathExpression, sampleFlow } from "./sample-flow.ts";
 export { findOnPath, formatCommand, pacArguments, runPac, withoutPacHelp, type DeployTarget } from "./deploy.ts";
 export { unpackSolution, writeUnpackedSolution } from "./unpack.ts";
 export { folderToZip, zipToFolder, type SolutionFiles } from "./layout.ts";
-export { readZip, writeZip, defaultZipLimits, type ZipLimits } from "./zip.ts";
 export { guidPattern } from "./names.ts";
 export {
   bumpVersion,

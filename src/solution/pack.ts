@@ -10,7 +10,7 @@ import { checkConnectorSeparation } from "./separation.ts";
 import { sourceFiles, type SolutionManifest, type SolutionSource } from "./source.ts";
 import { versionFileStem } from "./version.ts";
 import { serializeXml } from "./xml.ts";
-import { writeZip } from "./zip.ts";
+import { writeZip } from "../zip/index.ts";
 
 /**
  * The two solutions, in the order they must be imported: the connector alone, then what uses it. Microsoft

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { errorCodes } from "../errors/index.ts";
 import { SolutionError } from "./errors.ts";
 import { guidPattern } from "./names.ts";
 import { parseSolutionVersion, type SolutionVersion } from "./version.ts";
@@ -44,7 +45,8 @@ export function readSolutionSource(dir: string): SolutionSource {
     try {
       return readFileSync(full);
     } catch (err) {
-      throw new SolutionError(`cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      throw new SolutionError(`cannot read ${full}: ${reason}`, errorCodes.unreadable);
     }
   };
   return parseSolutionSource({ solution: read(sourceFiles.solution), customizations: read(sourceFiles.customizations) }, dir);

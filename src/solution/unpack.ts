@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { writeFolderAtomically } from "../compile/write.ts";
 import { SolutionError } from "./errors.ts";
 import { zipToFolder, type SolutionFiles } from "./layout.ts";
-import { readZip, type ZipLimits } from "./zip.ts";
+import { readZip, type ZipLimits } from "../zip/index.ts";
 
 /** Reads a solution zip (ours or any Dataverse export) into the `pac solution unpack` layout. */
 export async function unpackSolution(zipBytes: Buffer, source: string, limits?: ZipLimits): Promise<SolutionFiles> {

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } fro
 import path from "node:path";
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
 import { joinPointer, splitPointer } from "./pointer.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
 
 /** A place in a source file, 1-based as editors show it. */
 export interface SourcePosition {
@@ -13,14 +14,14 @@ export interface SourcePosition {
 export type SpecErrorKind = "io" | "syntax" | "ref";
 
 /** Why a source could not be read: always names the file and, when known, the line. */
-export class SpecLoadError extends Error {
+export class SpecLoadError extends ToolError {
   readonly kind: SpecErrorKind;
   readonly position: SourcePosition | undefined;
   readonly pointer: string | undefined;
 
   constructor(kind: SpecErrorKind, message: string, position?: SourcePosition, pointer?: string) {
     const where = position ? `${position.file}:${position.line}:${position.column}: ` : "";
-    super(where + message);
+    super(errorCodes.unreadable, where + message);
     this.name = "SpecLoadError";
     this.kind = kind;
     this.position = position;

@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { readZipEntries, type ZipLimits } from "../solution/zip.ts";
+import { readZipEntries, type ZipLimits } from "../zip/index.ts";
 
 /** Data packages are larger than solutions: a generous total, the same guard against bombs. */
 export const packageExtractLimits: ZipLimits = {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/program.ts";
-import { packSolution, readZip, SolutionError, unpackSolution, writeZip, ZipReadError } from "../../src/solution/index.ts";
+import { packSolution, SolutionError, unpackSolution } from "../../src/solution/index.ts";
+import { readZip, writeZip, ZipReadError } from "../../src/zip/index.ts";
 import { compiledConnector, solutionDir, solutionSource } from "./support.ts";
 
 const connector = compiledConnector();

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdi
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildSolutionFiles, packSolution, readZip, writeSolution, writeZip } from "../../src/solution/index.ts";
+import { buildSolutionFiles, packSolution, writeSolution } from "../../src/solution/index.ts";
+import { readZip, writeZip } from "../../src/zip/index.ts";
 import { childElements, findChild, parseXml, textOf } from "../../src/solution/xml.ts";
 import { compiledConnector, entry, solutionSource } from "./support.ts";
 

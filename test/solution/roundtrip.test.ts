@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { folderToZip, packSolution, solutionParts, unpackSolution, writeUnpackedSolution, writeZip } from "../../src/solution/index.ts";
+import { folderToZip, packSolution, solutionParts, unpackSolution, writeUnpackedSolution } from "../../src/solution/index.ts";
+import { writeZip } from "../../src/zip/index.ts";
 import { hasShared } from "../support/shared.ts";
 import { compiledConnector, realExportBytes, realExportEntries, realExports, sameXml, solutionSource } from "./support.ts";
 

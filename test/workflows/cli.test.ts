@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { runAgainstSimulator } from "../../src/workflows/simulated-run.ts";
 import { compileConnector } from "../../src/compile/index.ts";
-import { writeZip } from "../../src/solution/zip.ts";
+import { writeZip } from "../../src/zip/index.ts";
 import { placeholderConfig } from "../../src/compile/config.ts";
 import { repoRoot } from "../support/shared.ts";
 import { tempDir } from "./support.ts";

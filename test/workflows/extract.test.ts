@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readZipEntries, writeZip } from "../../src/solution/zip.ts";
+import { readZipEntries, writeZip } from "../../src/zip/index.ts";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { syncExports } from "../../src/workflows/export-sync.ts";
 import { extractPackage, packageExtractLimits } from "../../src/workflows/extract.ts";

@@ -6,7 +6,6 @@ import { configurationHelp, unconfiguredSignIn } from "../../compile/config.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatFinding } from "../format.ts";
 import { readSolutionSource, writeSolution } from "../../solution/index.ts";
-import { solutionCliError } from "./pack.ts";
 
 export function registerBuild(program: Command): void {
   program
@@ -36,11 +35,7 @@ export function registerBuild(program: Command): void {
       // The solutions are made from the package just compiled, in memory: they cannot drift from it.
       let solutions: string[] = [];
       if (options.solution !== false) {
-        try {
-          solutions = await writeSolution(result.compilation.connector, readSolutionSource(path.resolve(options.solution)), path.resolve(options.solutionOut));
-        } catch (err) {
-          throw solutionCliError(err);
-        }
+        solutions = await writeSolution(result.compilation.connector, readSolutionSource(path.resolve(options.solution)), path.resolve(options.solutionOut));
       }
       if (options.json) return;
       process.stdout.write(`built ${path.relative(process.cwd(), outDir)} (${result.findings.length} warning(s))\n`);

@@ -2,28 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { configurationHelp, unconfiguredSignIn } from "../../compile/config.ts";
-import {
-  findOnPath,
-  formatCommand,
-  guidPattern,
-  pacArguments,
-  readSolutionSource,
-  readZip,
-  runPac,
-  solutionParts,
-  solutionZipName,
-  withoutPacHelp,
-  type DeployTarget,
-  type SolutionPart,
-} from "../../solution/index.ts";
-import { deployThroughWebApi, DeployError, type PackageToImport } from "../../dataverse/deploy.ts";
+import { findOnPath, formatCommand, guidPattern, pacArguments, readSolutionSource, runPac, solutionParts, solutionZipName, withoutPacHelp, type DeployTarget, type SolutionPart } from "../../solution/index.ts";
+import { readZip } from "../../zip/index.ts";
+import { deployThroughWebApi, type PackageToImport } from "../../dataverse/deploy.ts";
 import { DataverseClient } from "../../dataverse/web-api.ts";
 import { parseSettings, settingsTemplate, type DeploymentSettings } from "../../solution/deployment-settings.ts";
 import { afterImportChecklist } from "../../solution/setup-guide.ts";
 import type { SolutionManifest } from "../../solution/source.ts";
 import { createCredential, requireHttpUrl, resolveConnection } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { solutionCliError } from "./pack.ts";
 
 interface DeployOptions {
   environment?: string;
@@ -95,11 +82,7 @@ export function registerDeploy(program: Command): void {
 }
 
 function readManifest(options: DeployOptions): SolutionManifest {
-  try {
-    return readSolutionSource(path.resolve(options.solutionDir)).manifest;
-  } catch (err) {
-    throw solutionCliError(err);
-  }
+  return readSolutionSource(path.resolve(options.solutionDir)).manifest;
 }
 
 async function deployTargets(options: DeployOptions): Promise<DeployTarget[]> {
@@ -137,12 +120,7 @@ function requireSignIn(connectionParameters: unknown, file: string): void {
 }
 
 async function connectionParametersInZip(zip: string): Promise<unknown> {
-  let entries: Map<string, Buffer>;
-  try {
-    entries = await readZip(readFileSync(zip), zip);
-  } catch (err) {
-    throw solutionCliError(err);
-  }
+  const entries = await readZip(readFileSync(zip), zip);
   const name = [...entries.keys()].find((n) => /^Connector\/[^/]+_connectionparameters\.json$/.test(n));
   if (name === undefined) throw new CliError(`${zip}: no Connector/…_connectionparameters.json; is this the connector solution?`, ExitCode.failed);
   return parseJson(entries.get(name)!.toString("utf8"), `${zip} ${name}`);
@@ -162,7 +140,7 @@ function parseJson(text: string, where: string): unknown {
 
 function requireBuilt(file: string): void {
   if (!existsSync(file)) {
-    throw new CliError(`${file} does not exist: run \`npm run build\` first (it writes both solutions)`, ExitCode.failed);
+    throw new CliError(`${file} does not exist: run \`npm run build\` first (it writes both solutions)`, ExitCode.unreadable);
   }
 }
 
@@ -184,14 +162,10 @@ async function deployWithWebApi(options: DeployOptions, targets: readonly Deploy
   requireBuilt(flowsZip);
   let template: DeploymentSettings;
   let settings: DeploymentSettings | undefined;
-  try {
-    template = settingsTemplate(await readZip(readFileSync(flowsZip), flowsZip), flowsZip);
-    if (options.settingsFile !== undefined) {
-      if (!existsSync(options.settingsFile)) throw new CliError(`--settings-file ${options.settingsFile}: no such file`, ExitCode.unreadable);
-      settings = parseSettings(readFileSync(options.settingsFile, "utf8"), options.settingsFile, template);
-    }
-  } catch (err) {
-    throw solutionCliError(err);
+  template = settingsTemplate(await readZip(readFileSync(flowsZip), flowsZip), flowsZip);
+  if (options.settingsFile !== undefined) {
+    if (!existsSync(options.settingsFile)) throw new CliError(`--settings-file ${options.settingsFile}: no such file`, ExitCode.unreadable);
+    settings = parseSettings(readFileSync(options.settingsFile, "utf8"), options.settingsFile, template);
   }
   const out = process.stdout;
   const progress = statusLine(out);
@@ -216,7 +190,6 @@ async function deployWithWebApi(options: DeployOptions, targets: readonly Deploy
     });
   } catch (err) {
     progress.end();
-    if (err instanceof DeployError) throw new CliError(err.message, ExitCode.failed);
     throw err;
   }
   progress.end();

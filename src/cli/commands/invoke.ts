@@ -3,15 +3,7 @@ import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import {
-  GatewayError,
-  invoke,
-  loadPackage,
-  parameterValuesFromText,
-  ResponseError,
-  splitAssignment,
-  type InvokeResult,
-} from "../../gateway/index.ts";
+import { invoke, loadPackage, parameterValuesFromText, splitAssignment, type InvokeResult } from "../../gateway/index.ts";
 import { unreachableText } from "../../client/errors.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { fsReason, requireInputFile, requireOutputFile } from "../paths.ts";
@@ -37,13 +29,7 @@ export function registerInvoke(program: Command): void {
     .option("--body-file <file>", "the operation's body from a file (bytes for a binary body, JSON otherwise)")
     .option("--out <file>", "write a binary output to this file instead of stdout")
     .option("--json", "print status, headers and outputs as JSON")
-    .action(async (operationId: string, flags: InvokeFlags) => {
-      try {
-        await run(operationId, flags);
-      } catch (err) {
-        throw asCliError(err);
-      }
-    });
+    .action(run);
 }
 
 async function run(operationId: string, flags: InvokeFlags): Promise<void> {
@@ -114,14 +100,4 @@ function fetchNamingUrl(operationId: string): typeof fetch {
       throw new CliError(`operation ${operationId}: ${unreachableText(url, err)}`, ExitCode.failed);
     }
   };
-}
-
-/** Gateway errors keep their message; what the caller typed wrong or could not read exits 2, a failed call 1. */
-function asCliError(err: unknown): unknown {
-  if (err instanceof ResponseError) return new CliError(err.message, ExitCode.failed);
-  if (err instanceof GatewayError) {
-    const misuse = err.kind === "package" || err.kind === "input" || err.kind === "operation";
-    return new CliError(err.message, misuse ? ExitCode.unreadable : ExitCode.failed);
-  }
-  return err;
 }

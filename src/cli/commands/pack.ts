@@ -1,14 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { readCompiledConnector, readSolutionSource, SolutionError, solutionParts, writeSolution, ZipReadError } from "../../solution/index.ts";
+import { readCompiledConnector, readSolutionSource, SolutionError, solutionParts, writeSolution } from "../../solution/index.ts";
+import { ZipReadError } from "../../zip/index.ts";
 import { CliError, ExitCode } from "../errors.ts";
-
-/** Solution errors become one-line CLI errors: unreadable zips exit 2, wrong input exits 1. */
-export function solutionCliError(err: unknown): unknown {
-  if (err instanceof ZipReadError) return new CliError(err.message, ExitCode.unreadable);
-  if (err instanceof SolutionError) return new CliError(err.message, ExitCode.failed);
-  return err;
-}
 
 /** `fno-connector pack [--no-flows]`: dist/connector + solution/ → dist/solution (folders and zips of both solutions). */
 export function registerPack(program: Command): void {
@@ -22,13 +16,9 @@ export function registerPack(program: Command): void {
     .option("--solution <dir>", "the solution's own metadata (pac unpack layout)", "solution")
     .option("--out <dir>", "output folder, replaced as a whole", "dist/solution")
     .action(async (options: { flows: boolean; connector: string; solution: string; out: string }) => {
-      try {
-        const connector = readCompiledConnector(path.resolve(options.connector));
-        const source = readSolutionSource(path.resolve(options.solution));
-        const written = await writeSolution(connector, source, path.resolve(options.out), options.flows ? solutionParts : ["connector"]);
-        for (const file of written) process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
-      } catch (err) {
-        throw solutionCliError(err);
-      }
+      const connector = readCompiledConnector(path.resolve(options.connector));
+      const source = readSolutionSource(path.resolve(options.solution));
+      const written = await writeSolution(connector, source, path.resolve(options.out), options.flows ? solutionParts : ["connector"]);
+      for (const file of written) process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
     });
 }

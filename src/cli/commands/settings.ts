@@ -6,7 +6,6 @@ import { compileConnector } from "../../compile/index.ts";
 import { packSolution, readSolutionSource, solutionZipName } from "../../solution/index.ts";
 import { formatSettings, settingsTemplate } from "../../solution/deployment-settings.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { solutionCliError } from "./pack.ts";
 
 /**
  * `fno-connector settings [--out FILE]`: the deployment settings file of the flows solution, in the shape
@@ -28,13 +27,9 @@ export function registerSettings(program: Command): void {
       }
       const { connector } = compileConnector(path.resolve(options.source), readBuildConfig(process.cwd()));
       let text: string;
-      try {
-        const source = readSolutionSource(path.resolve(options.solution));
-        const entries = packSolution(connector, { source, packageType: "unmanaged", part: "flows" });
-        text = formatSettings(settingsTemplate(entries, solutionZipName(source.manifest, { part: "flows", packageType: "unmanaged" })));
-      } catch (err) {
-        throw solutionCliError(err);
-      }
+      const source = readSolutionSource(path.resolve(options.solution));
+      const entries = packSolution(connector, { source, packageType: "unmanaged", part: "flows" });
+      text = formatSettings(settingsTemplate(entries, solutionZipName(source.manifest, { part: "flows", packageType: "unmanaged" })));
       if (options.out === undefined) process.stdout.write(text);
       else {
         writeFileSync(options.out, text, { flag: "wx" });

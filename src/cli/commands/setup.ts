@@ -4,7 +4,6 @@ import { readBuildConfig } from "../../compile/config.ts";
 import { compileConnector } from "../../compile/index.ts";
 import { readSolutionSource } from "../../solution/index.ts";
 import { setupGuide } from "../../solution/setup-guide.ts";
-import { solutionCliError } from "./pack.ts";
 
 /** `fno-connector setup`: the admin's sign-in and import checklist, with this build's values. */
 export function registerSetup(program: Command): void {
@@ -17,12 +16,7 @@ export function registerSetup(program: Command): void {
     .action((options: { source: string; solution: string; solutionOut: string }) => {
       const config = readBuildConfig(process.cwd());
       const { connector } = compileConnector(path.resolve(options.source), config);
-      let manifest;
-      try {
-        manifest = readSolutionSource(path.resolve(options.solution)).manifest;
-      } catch (err) {
-        throw solutionCliError(err);
-      }
+      const { manifest } = readSolutionSource(path.resolve(options.solution));
       const connectorTitle = String((connector.definition.info as { title?: unknown } | undefined)?.title ?? "");
       process.stdout.write(setupGuide({ config, manifest, connectorTitle, solutionDir: options.solutionOut }));
     });

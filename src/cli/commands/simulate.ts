@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { integerOption } from "../options.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import {
-  ScenarioError,
   SimulatorConfigError,
   loadScenario,
   startSimulator,
@@ -24,7 +23,7 @@ export function registerSimulate(program: Command): void {
     .option("--scenario <file>", "YAML or JSON file with simulator options (activities, messages, faults, throttle)")
     .action(async (flags: { port?: number; seed?: number; scenario?: string }) => {
       const options: SimulatorOptions = {
-        ...(flags.scenario === undefined ? {} : readScenario(flags.scenario)),
+        ...(flags.scenario === undefined ? {} : loadScenario(flags.scenario)),
         ...(flags.port === undefined ? {} : { port: flags.port }),
         ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       };
@@ -41,15 +40,6 @@ export function registerSimulate(program: Command): void {
       await simulator.close();
       process.stdout.write("simulator stopped\n");
     });
-}
-
-function readScenario(file: string): SimulatorOptions {
-  try {
-    return loadScenario(file);
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new CliError(err.message, ExitCode.unreadable);
-    throw err;
-  }
 }
 
 function describe(simulator: Simulator): string {

@@ -4,7 +4,6 @@ import type { Command } from "commander";
 import { unpackSolution, writeUnpackedSolution } from "../../solution/index.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { fsReason, requireInputFile, requireOutputFolder } from "../paths.ts";
-import { solutionCliError } from "./pack.ts";
 
 /** `fno-connector unpack ZIP DIR`: any solution zip → the `pac solution unpack` layout in a new folder. */
 export function registerUnpack(program: Command): void {
@@ -22,12 +21,8 @@ export function registerUnpack(program: Command): void {
       } catch (err) {
         throw new CliError(`cannot read ${zipFile}: it ${fsReason(err)}`, ExitCode.unreadable);
       }
-      try {
-        const files = await unpackSolution(bytes, zipFile);
-        writeUnpackedSolution(path.resolve(dir), files);
-        process.stdout.write(`unpacked ${files.size} files into ${dir}\n`);
-      } catch (err) {
-        throw solutionCliError(err);
-      }
+      const files = await unpackSolution(bytes, zipFile);
+      writeUnpackedSolution(path.resolve(dir), files);
+      process.stdout.write(`unpacked ${files.size} files into ${dir}\n`);
     });
 }

@@ -1,7 +1,15 @@
 import { Transform, type Readable } from "node:stream";
 import yauzl from "yauzl";
 import yazl from "yazl";
-import { ZipReadError } from "./errors.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
+
+/** A zip that cannot be read, or that is refused as unsafe (path traversal, bomb, too many entries). */
+export class ZipReadError extends ToolError {
+  constructor(message: string) {
+    super(errorCodes.unreadable, message);
+    this.name = "ZipReadError";
+  }
+}
 
 /**
  * The one timestamp every entry carries. DOS timestamps are local time: yazl reads the Date with

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { composeUrl, encodePathValue, readQuery, writeQuery } from "../../src/gateway/url.ts";
+import { composeUrl, encodePathValue, readQuery, writeQuery } from "../../src/http/url.ts";
 
 describe("encodePathValue", () => {
   it("single keeps slashes as separators and escapes the rest", () => {

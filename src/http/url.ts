@@ -1,8 +1,11 @@
 /**
  * URL writing: path parameter encoding (`x-ms-url-encoding`), query strings, and how a host URL and an
- * operation path compose. docs/platform-assumptions.md ("Connection and host") gives the evidence.
+ * operation path compose. A leaf module: the gateway and the policy templates both write URLs with it.
+ * docs/platform-assumptions.md ("Connection and host") gives the evidence.
  */
-import type { QueryList } from "../policies/message.ts";
+
+/** Query parameters in order, names and values not yet encoded. */
+export type QueryList = ReadonlyArray<readonly [name: string, value: string]>;
 
 export type UrlEncoding = "single" | "double";
 
