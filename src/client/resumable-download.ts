@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { FnoError } from "./errors.ts";
 import type { RetryBudget } from "./retry.ts";
 import { errorCode, type Transport } from "./transport.ts";
@@ -112,12 +113,11 @@ export async function downloadResumable(
     }
 
     try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      await drain(response.body, (chunk) => {
         state.offset += chunk.length;
         result.received += chunk.length;
-        const pending = sink.write(chunk);
-        if (pending) await pending;
-      }
+        return sink.write(chunk);
+      });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       const delay = transport.backoff(budget);
@@ -139,6 +139,34 @@ export async function downloadResumable(
     result.bytes = state.offset;
     return result;
   }
+}
+
+/**
+ * Feeds a body to `onChunk` from its 'data' events (cheaper per chunk than async iteration), pausing while a
+ * returned promise is pending. Rejects with the body's error; resolves at its end.
+ */
+function drain(body: Readable, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown) => {
+      body.destroy();
+      reject(err);
+    };
+    body.on("data", (chunk: Uint8Array) => {
+      try {
+        const pending = onChunk(chunk);
+        if (pending) {
+          body.pause();
+          pending.then(() => body.resume(), fail);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    body.once("end", resolve);
+    body.once("error", reject);
+    // A body destroyed without an error (aborted by the signal) ends with 'close' only.
+    body.once("close", () => reject(new Error("the download's body closed before its end")));
+  });
 }
 
 async function restart(sink: DownloadSink, state: ResumeState, result: DownloadResult): Promise<void> {
