@@ -2,8 +2,9 @@
  * The policy templates Power Platform runs, by lower-case templateId (the platform accepts case variants such
  * as "SetProperty"): the `x-ms-apimTemplateParameter.*` parameters each cannot work without. One registry for
  * the validator and the gateway (whose implementations in src/policies take their required parameters from
- * here). Source: connector-format.md §4.3 (learn.microsoft.com template pages, Microsoft's apiProperties
- * schema) and the parameters every instance in the certified-connector corpus carries.
+ * here). Sources: the learn.microsoft.com template pages, Microsoft's apiProperties schema and the parameters every
+ * instance in the certified-connector corpus carries (docs/rules.md, "policy-template-known" and
+ * "policy-template-parameters"; case: docs/platform-assumptions.md, "Policy templates (gateway)").
  */
 export interface PolicyTemplateInfo {
   readonly id: string;

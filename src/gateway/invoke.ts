@@ -26,7 +26,7 @@ export interface InvokeResult {
  * Runs one operation as the platform would: builds the request (see buildRequest), sends it, applies the
  * Response-section policies to a 2xx answer and returns its outputs, checked against the declared schema.
  * A non-2xx answer, an undeclared 2xx status and a body that breaks the schema reject with a ResponseError.
- * Redirects are returned, not followed.
+ * Redirects are not followed: a 3xx rejects like any other non-2xx, its message naming the Location.
  */
 export async function invoke(pkg: ConnectorPackage, operationId: string, inputs: OperationInputs = {}, options: InvokeOptions = {}): Promise<InvokeResult> {
   const prepared = prepareRequest(pkg, operationId, inputs);

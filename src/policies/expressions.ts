@@ -1,9 +1,10 @@
 /**
  * The expression language of policy template parameters, as far as the gateway implements it
- * (../shared/reference/connector-format.md §4.2; Microsoft Learn "policy-templates/expressions"):
+ * (Microsoft Learn "policy-templates/expressions"; docs/platform-assumptions.md, "Policy templates (gateway)"):
  *
- * - `@connectionParameters('name'[, 'default'])`, `@headers('name')`, `@header('name'[, 'default'])`,
- *   `@queryParameters('name')` and `@body()` with a property path (`@body().a.b`, `@body()['a'][0]`);
+ * - `@connectionParameters('name'[, 'default'])`, `@headers('name'[, 'default'])`, `@header('name'[, 'default'])`,
+ *   `@queryParameters('name')` and `@body()` with a property path (`@body().a.b`, `@body()['a'][0]`); an
+ *   argument is a `'quoted'` string or a number, and a call with more or fewer arguments is refused;
  * - written bare inside text (`https://@connectionParameters('vault').vault.azure.net`) or embedded
  *   as `@{…}` or `{@…}` (setproperty writes the latter);
  * - `@@` is a literal `@`, and an `@` not followed by `name(` is literal text (`user@example.com`).

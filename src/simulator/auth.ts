@@ -27,9 +27,9 @@ interface IssuedToken {
 
 /**
  * Entra ID's client-credentials grant in miniature, for one tenant and one app registration, and the
- * bearer check F&O applies with the tokens it issues. Token requests follow fno-api.md §5: v1 takes
- * `resource=<environment URL>`, v2 takes `scope=<environment URL>/.default`; the token's audience is the
- * resource (v2: the scope without `/.default`) exactly as sent, and F&O accepts only its own URL.
+ * bearer check F&O applies with the tokens it issues (docs/platform-assumptions.md, "F&O API behaviour",
+ * "Tokens"). v1 takes `resource=<environment URL>`, v2 takes `scope=<environment URL>/.default`; the token's
+ * audience is the resource (v2: the scope without `/.default`) exactly as sent, and F&O accepts only its own URL.
  */
 export interface TokenAuthorityOptions {
   tenantId: string;

@@ -24,8 +24,9 @@ export type AckResult = "acked" | "repeated" | "stale" | "unknown";
 
 /**
  * The export queue of one activity. It behaves like the Azure storage queue the API appears to sit on
- * (fno-api.md §1.2, §1.4): a dequeue hides the message for the visibility timeout and hands out a fresh
- * pop receipt; only an ack with the latest pop receipt removes it; an un-acked message comes back.
+ * (docs/platform-assumptions.md, "F&O API behaviour"): a dequeue hides the message for the visibility
+ * timeout and hands out a fresh pop receipt; only an ack with the latest pop receipt removes it; an
+ * un-acked message comes back.
  */
 export class ExportQueue {
   /** Un-acked messages in the order they were queued; a redelivered message keeps its place. */

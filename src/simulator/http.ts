@@ -6,7 +6,8 @@ import type { BodyFault } from "./faults.ts";
 
 /**
  * An F&O error body: OData v4's JSON error format as F&O fills it, with an often empty `code`, a generic
- * `message` and the useful text in `innererror.message` (fno-api.md §4.1). The simulator's texts are its own.
+ * `message` and the useful text in `innererror.message` (docs/platform-assumptions.md, "F&O API behaviour").
+ * The simulator's texts are its own.
  */
 export function fnoError(message: string, detail: string): { error: { code: string; message: string; innererror: { message: string } } } {
   return { error: { code: "", message, innererror: { message: detail } } };
@@ -23,7 +24,7 @@ export function malformedPath(pathname: string): string | undefined {
 }
 
 export const JSON_TYPE = "application/json; charset=utf-8";
-/** What F&O's OData endpoints answer with (the `/data` actions), per the captured responses in §4.1. */
+/** What F&O's OData endpoints answer with (the `/data` actions), as captured F&O responses show. */
 export const ODATA_JSON_HEADERS = { "content-type": "application/json; odata.metadata=minimal; charset=utf-8", "odata-version": "4.0" };
 
 /** Answers outside an `Exchange` (no faults, no counters): routing errors and the admin API. */
@@ -83,7 +84,7 @@ export class Exchange {
       return 0;
     }
     this.#counters.response(this.endpoint, status);
-    // 204 and 304 carry no body and must not announce one (RFC 9110 §8.6).
+    // 204 and 304 carry no body (RFC 9110 §6.4.1); a 204 must not send Content-Length (§8.6), nor does a 304 here.
     this.res.writeHead(status, status === 204 || status === 304 ? headers : { ...headers, "content-length": size });
     // Keep at least one byte back, so a fault always shortens the body.
     const limit = fault ? Math.min(fault.afterBytes, size - 1) : size;

@@ -3,7 +3,7 @@ import type { SeededRandom } from "./random.ts";
 /**
  * Final message states the simulator can be told to reach. Both spellings of the post-processing error
  * exist in the sources (`PostProcessingFailed` in the docs' table, `PostProcessingError` in RIS's enum,
- * fno-api.md §1.5), so a scenario can exercise a client on either.
+ * docs/platform-assumptions.md, "F&O API behaviour"), so a scenario can exercise a client on either.
  */
 export type ImportOutcomeStatus =
   | "Processed"
@@ -13,8 +13,8 @@ export type ImportOutcomeStatus =
   | "PostProcessingFailed";
 
 /**
- * One entry of GetExecutionErrors. The shape comes from a third-party description (fno-api.md §2,
- * "GetExecutionErrors shape", UNCONFIRMED): the action returns these as a JSON-encoded string.
+ * One entry of GetExecutionErrors. The shape comes from a third-party description (UNCONFIRMED;
+ * docs/platform-assumptions.md, "F&O API behaviour"): the action returns these as a JSON-encoded string.
  */
 export interface ExecutionError {
   RecordId: string;
@@ -60,7 +60,10 @@ export interface ImportMessage extends EnqueueRequest {
   errors: ExecutionError[];
 }
 
-/** The empty GUID GetExecutionIdByMessageId returns while no batch has picked the message up (§1.5). */
+/**
+ * The empty GUID GetExecutionIdByMessageId returns while no batch has picked the message up
+ * (docs/platform-assumptions.md, "F&O API behaviour").
+ */
 export const EMPTY_GUID = "00000000-0000-0000-0000-000000000000";
 
 /**
@@ -107,7 +110,7 @@ export class ImportLedger {
     return message && this.#status(message, now) !== "Enqueued" ? message.executionId : EMPTY_GUID;
   }
 
-  /** GetExecutionSummaryStatus, in DMFExecutionSummaryStatus terms (§2). */
+  /** GetExecutionSummaryStatus, in DMFExecutionSummaryStatus terms. */
   summaryStatus(executionId: string, now: number): string {
     const message = this.#pickedUp(executionId, now);
     if (!message) return "Unknown";

@@ -1,4 +1,7 @@
-/** The embedded F&O simulator: everything tests, tools and the CLI use from outside this folder. */
+/**
+ * The embedded F&O simulator: everything tests, tools and the CLI use from outside this folder. The F&O
+ * behaviour it follows, with its evidence: docs/platform-assumptions.md, "F&O API behaviour".
+ */
 export { startSimulator, Simulator } from "./simulator.ts";
 export type { SimulatorConnection, SeededExport, ExportMessageState, ImportMessageState } from "./simulator.ts";
 export { SimulatorConfigError } from "./errors.ts";

@@ -13,13 +13,13 @@ export interface SimulatorOptions {
   tenantId?: string;
   /** The one app registration the token endpoint knows. */
   client?: ClientCredentials;
-  /** Seconds a dequeued message stays hidden before it comes back un-acked. Default 1800 (fno-api.md §1.4). */
+  /** Seconds a dequeued message stays hidden before it comes back un-acked. Default 1800, F&O's 30 minutes. */
   visibilityTimeoutSeconds?: number;
-  /** Largest enqueue body accepted; larger ones get 413. Default 32 MiB (§1.1: 413s reported at ~36 MB and 50 MB). */
+  /** Largest enqueue body accepted; larger ones get 413. Default 32 MiB (413s are reported at ~36 MB and 50 MB). */
   maxEnqueueBytes?: number;
   /**
    * Whether downloads honour `Range` (206 with Content-Range, a strong ETag, `If-Range`). Default false: the
-   * whole package with 200 whatever was asked, since F&O's support for Range is unknown (platform-assumptions.md).
+   * whole package with 200 whatever was asked, since F&O's support for Range is unknown (docs/platform-assumptions.md).
    */
   rangeRequests?: boolean;
   /** Recurring data jobs. Default: one export and one import job with the IDs in `defaultIds`. */
@@ -52,7 +52,7 @@ export type ExportSeed =
   | { kind: "package"; dataBytes: number; entity?: string; contentSeed?: number }
   /** Exactly these bytes (a corrupt zip, a plain file, a recorded package). */
   | { kind: "bytes"; bytes: Uint8Array }
-  /** A message whose file is gone: dequeue says `IsDownLoadFileExist: false` (§1.2). */
+  /** A message whose file is gone: dequeue says `IsDownLoadFileExist: false`. */
   | { kind: "missing-file"; message?: string };
 
 /** An export seed as JSON carries it (scenario files, the admin API): bytes in base64, and a count. */

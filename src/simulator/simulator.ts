@@ -106,7 +106,8 @@ const ACTIONS_PATH = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.Da
 /**
  * Starts a simulated F&O environment on 127.0.0.1: Entra-style token endpoint, recurring integrations
  * API, data management status actions, fault injection and an admin API (see admin.ts). Everything the
- * run needs lives on the returned instance.
+ * run needs lives on the returned instance. What it answers, and the evidence for each behaviour:
+ * docs/platform-assumptions.md, "F&O API behaviour".
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { clock, ...data } = options;
@@ -351,7 +352,7 @@ export class Simulator {
     };
   }
 
-  /** The shape of fno-api.md §1.2/§1.3: the activity ID upper-case in encoded braces, then two GUIDs. */
+  /** DownloadLocation's observed shape: the activity ID upper-case in encoded braces, then two GUIDs. */
   #downloadLocation(activityId: string, message: ExportMessage): string {
     return (
       `${this.url}/api/connector/download/%7B${activityId.toUpperCase()}%7D` +
@@ -528,7 +529,7 @@ export class Simulator {
       return exchange.json(404, fnoError("Not Found", `No file exists for correlation-id '${correlationId}' and blob '${blobId}'.`));
     }
     const opened = await message.body.open();
-    // The content type of real downloads was never observed (fno-api.md §1.3); octet-stream claims nothing.
+    // The content type of real downloads was never observed; octet-stream claims nothing.
     const headers: Record<string, string> = { "content-type": "application/octet-stream" };
     // With Range support: a strong ETag from the content, and a range only while If-Range (if sent) still matches it.
     const etag = `"${message.sha256.slice(0, 32)}"`;
@@ -596,7 +597,7 @@ export class Simulator {
       this.#ids,
     );
     this.#counters.add("enqueued");
-    // The message ID comes back as a JSON string literal (fno-api.md §1.1).
+    // The message ID comes back as a JSON string literal.
     await exchange.json(200, message.messageId);
   }
 
@@ -654,7 +655,7 @@ export class Simulator {
     return value as Record<string, unknown>;
   }
 
-  /** F&O answers 500 for an activity ID that names no job (RIS validates a connection this way, §1.2). */
+  /** F&O answers 500 for an activity ID that names no job (RIS validates a connection this way). */
   async #unknownActivity(exchange: Exchange, rawActivityId: string, direction: "export" | "import"): Promise<void> {
     let shown = rawActivityId;
     try {
@@ -666,7 +667,7 @@ export class Simulator {
   }
 }
 
-/** The 429 text of F&O's resource-based throttling (fno-api.md §4.3). */
+/** The 429 text of F&O's resource-based throttling. */
 const THROTTLED_TEXT =
   "This request could not be processed at this time due to system experiencing high resource utilization.";
 

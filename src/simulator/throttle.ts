@@ -11,7 +11,8 @@ export interface ThrottleOptions {
 
 /**
  * A token bucket on the simulated clock. F&O's real throttling is resource-based and answers 429 with
- * `Retry-After` in seconds (fno-api.md §4.3); a bucket gives the same signal, predictably.
+ * `Retry-After` in seconds (docs/platform-assumptions.md, "F&O API behaviour"); a bucket gives the same
+ * signal, predictably.
  */
 export class TokenBucket {
   readonly #ratePerMs: number;

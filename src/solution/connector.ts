@@ -10,7 +10,7 @@ export const xsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
 /**
  * The connector as `pac solution unpack` lays it out: `Connectors/<name>.xml` (the `<Connector>`
  * element of customizations.xml) and the four files it points to. Contents, following real exports
- * (../shared/reference/solution-format.md §1.4):
+ * (docs/format-notes.md, "Solution zip"):
  * - openapidefinition.json: the compiled `apiDefinition.swagger.json`, byte for byte;
  * - connectionparameters.json: `properties.connectionParameters` of apiProperties.json, bare (not wrapped);
  * - policytemplateinstances.json: `properties.policyTemplateInstances`, or `null` when there are none;

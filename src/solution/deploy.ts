@@ -7,7 +7,7 @@ import type { SolutionPart } from "./pack.ts";
  * Deploying through the Power Platform CLI (`pac`), when it is installed. Nothing here talks to
  * Power Platform itself: it builds pac's argument list, shows it, and runs pac with the user's own
  * `pac auth` profile. Parameters: learn.microsoft.com/power-platform/developer/cli/reference/connector
- * and …/solution (see ../shared/reference/connector-format.md §6.3, solution-format.md §4).
+ * and …/solution (docs/format-notes.md, "pac command lines").
  */
 export type DeployTarget =
   | { kind: "solution"; part: SolutionPart; zip: string; settingsFile?: string }

@@ -9,7 +9,7 @@ import { childElements, element, findChild, textElement, type XmlElement } from 
  * connection reference, the environment variables and the sample flow), imported after the connector
  * solution. It is derived from the connector solution's own metadata (same publisher and version) and
  * shaped like Microsoft's Business Approvals Kit, whose flows solution names the connector it takes from
- * another solution under MissingDependencies (../shared/reference/solutions/approvals-kit).
+ * another solution under MissingDependencies (docs/format-notes.md, "The real solutions we compare with").
  */
 export const flowsSolution = {
   uniqueNameSuffix: "Flows",

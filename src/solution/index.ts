@@ -1,7 +1,7 @@
 /**
  * Dataverse solutions: the connector (and optionally a sample flow) packed as importable zips shaped
- * like real exports, the reverse (unpack), and deployment through pac. The format notes are in
- * ../shared/reference/solution-format.md; what could not be verified is in docs/platform-assumptions.md.
+ * like real exports, the reverse (unpack), and deployment through pac. The formats are in
+ * docs/format-notes.md; what could not be verified is in docs/platform-assumptions.md.
  */
 export { SolutionError } from "./errors.ts";
 export { readCompiledConnector } from "./compiled.ts";

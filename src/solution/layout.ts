@@ -21,7 +21,7 @@ import {
  * - the unpacked folder, as `pac solution unpack` writes it (Other/Solution.xml, Other/Customizations.xml,
  *   one XML file per component, data files beside them).
  * `zipToFolder` and `folderToZip` convert between them; the mapping is in
- * ../shared/reference/solution-format.md §4.
+ * docs/format-notes.md, "Unpacked layout".
  */
 export type SolutionFiles = Map<string, Buffer>;
 

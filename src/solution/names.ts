@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 /**
  * Names Dataverse derives from display text. The rules are read off real exports
- * (../shared/reference/solution-format.md §1.4, §1.5, §2.1); docs/platform-assumptions.md
+ * (docs/format-notes.md, "Names Dataverse derives"); docs/platform-assumptions.md
  * ("Solution import") lists which parts are unconfirmed.
  */
 

@@ -12,7 +12,7 @@ import { element, serializeXml, textElement, type XmlElement } from "./xml.ts";
  * (test/solution/sample-flow.test.ts checks each rule). It reaches the connector through a connection
  * reference and reads two environment variables (activity ID, recipients) that the import asks for. Its
  * JSON is modelled on the flows of the real export EX-B and of Microsoft's Business Approvals Kit
- * (../shared/reference/solution-format.md §1.5, §2.3); docs/platform-assumptions.md ("Sample flow") lists
+ * (docs/format-notes.md, "Cloud flows"); docs/platform-assumptions.md ("Sample flow") lists
  * what only a live import can confirm.
  */
 export const sampleFlow = {
@@ -141,8 +141,9 @@ interface FlowNames {
 
 /**
  * The Download input from Dequeue's Download location: its path and query without the leading slash.
- * The connector takes the host from the connection (docs/platform-assumptions.md, "Download"), so the
- * one expression the maker needs is this; it also drops an `http://` scheme F&O may return.
+ * The connector takes the host from the connection (docs/platform-assumptions.md, "Download from
+ * DownloadLocation"), so the one expression the maker needs is this; it also drops an `http://` scheme F&O
+ * may return.
  */
 export const downloadPathExpression = (location: string): string => `@substring(uriPathAndQuery(${location}), 1)`;
 

@@ -19,7 +19,7 @@ export const sourceFiles = {
   customizations: "Other/Customizations.xml",
 } as const;
 
-/** Component type of a custom connector in RootComponents (every real export; solution-format.md §1.3). */
+/** Component type of a custom connector in RootComponents (every real export; docs/format-notes.md, "Solution zip"). */
 export const connectorComponentType = "372";
 
 export interface SolutionSource {

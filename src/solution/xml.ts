@@ -87,7 +87,7 @@ export function parseXml(bytes: Buffer | string, source: string): XmlElement {
 }
 
 /**
- * How a file is serialised (../shared/reference/solution-format.md §1.1 and §4):
+ * How a file is serialised (docs/format-notes.md, "Solution zip" and "Unpacked layout"):
  * - `export`: solution.xml and customizations.xml as Dataverse exports them: no BOM, no declaration, CRLF, two-space indent;
  * - `source`: what `pac solution unpack` writes: the same with a BOM and a declaration;
  * - `single-line`: [Content_Types].xml: BOM, declaration and the whole document on one line.

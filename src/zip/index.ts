@@ -14,7 +14,7 @@ export class ZipReadError extends ToolError {
 /**
  * The one timestamp every entry carries. DOS timestamps are local time: yazl reads the Date with
  * local getters, so a Date built from local components writes the same bytes in every time zone,
- * and `forceDosTimestamp` leaves out the UTC extra field that would differ (toolchain.md §5).
+ * and `forceDosTimestamp` leaves out the UTC extra field that would differ (docs/format-notes.md, "Zip timestamps").
  */
 const entryTime = (): Date => new Date(2020, 0, 1, 0, 0, 0);
 const entryMode = 0o100644;

@@ -3,7 +3,7 @@ import { joinPointer } from "../../spec/pointer.ts";
 import { connectionParametersOf, isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
-/** Microsoft's paconn-apiProperties schema (connector-format.md §3.2). */
+/** Microsoft's paconn-apiProperties schema (docs/rules.md, "connection-parameter-type"). */
 const types = ["string", "securestring", "int", "bool", "oauthSetting", "gatewaySetting"];
 
 export const connectionParameterType: Rule = {

@@ -2,7 +2,7 @@ import { sources } from "../evidence.ts";
 import type { Rule } from "../rule.ts";
 
 /**
- * Power Platform refuses definitions of 1 MB or more (connector-format.md §1). The certified Encodian
+ * Power Platform refuses definitions of 1 MB or more (docs/rules.md, "definition-size"). The certified Encodian
  * connector is 1.1 MB as an indented file but 0.7 MB without whitespace, so the platform measures the
  * content, not the layout: we measure the compact JSON, against the decimal megabyte to be safe.
  */

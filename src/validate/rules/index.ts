@@ -44,7 +44,7 @@ import { policyUrlParameter } from "./policy-url-parameter.ts";
 /**
  * Every rule, in three layers: how the files read (the skeleton Power Platform needs, repeated keys, the official
  * Swagger 2.0 schema as advice); OpenAPI semantics the schema cannot express; Power Platform's own rules
- * (connector-format.md). Findings on one line keep this order.
+ * (docs/rules.md gives each rule's evidence). Findings on one line keep this order.
  */
 export const rules: readonly Rule[] = [
   documentStructure,

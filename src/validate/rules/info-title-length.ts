@@ -2,7 +2,7 @@ import { sources } from "../evidence.ts";
 import { isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
-/** Certification's limit on the connector name (connector-format.md §2, "Certification content rules"). */
+/** Certification's limit on the connector name (docs/rules.md, "info-title-length"). */
 export const maxTitleLength = 30;
 
 export const infoTitleLength: Rule = {

@@ -4,7 +4,8 @@ import { connectionParametersOf, isObject } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
 /**
- * Identity providers seen in Microsoft's apiProperties schema and in certified connectors (connector-format.md §3.3).
+ * Identity providers seen in Microsoft's apiProperties schema and in certified connectors
+ * (docs/rules.md, "oauth-identity-provider").
  * The portal offers more first-party providers than any public list names, hence a warning, not an error.
  */
 const providers = ["oauth2", "oauth2generic", "aad", "aadcertificate", "facebook", "docusign"];

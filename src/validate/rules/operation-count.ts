@@ -2,7 +2,7 @@ import { sources } from "../evidence.ts";
 import { operationsOf } from "../../connector/index.ts";
 import type { Rule } from "../rule.ts";
 
-/** The documented maximum (connector-format.md §1, TotalOperationsCountExceedsMaxAllowed). */
+/** The documented maximum (TotalOperationsCountExceedsMaxAllowed; docs/rules.md, "operation-count"). */
 export const maxOperations = 256;
 
 export const operationCount: Rule = {

@@ -5,7 +5,7 @@ import type { Rule } from "../rule.ts";
 
 /**
  * `token:TenantId` is the hidden companion of an Entra ID (aad) OAuth parameter, filled in by the platform
- * with the signed-in tenant. Microsoft's schema fixes its shape (connector-format.md §3.4).
+ * with the signed-in tenant. Microsoft's schema fixes its shape (docs/rules.md, "tenant-id-companion").
  */
 const expected: { path: string[]; value: string }[] = [
   { path: ["type"], value: "string" },

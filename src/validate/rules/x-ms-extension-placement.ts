@@ -11,7 +11,7 @@ const nonBodyParameters: Place[] = ["parameter:query", "parameter:path", "parame
 
 /**
  * Where each Power Platform extension is read. From Microsoft's apiDefinition.swagger.schema.json and the
- * openapi-extensions doc (connector-format.md §2), plus the newer keys certified connectors use
+ * openapi-extensions doc (docs/rules.md, "x-ms-extension-placement"), plus the newer keys certified connectors use
  * (x-ms-openai-*, x-ms-keywords, x-ms-editor). Two deliberate narrowings, both from Microsoft's validator
  * rules: dynamic values go inside a body's schema, not on the body parameter
  * (DynamicExtensionDefinitionNotAllowedInParameter), and only path parameters take x-ms-url-encoding
