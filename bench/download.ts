@@ -1,19 +1,15 @@
-import { execFile } from "node:child_process";
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { promisify } from "node:util";
 import { LoopbackClientSecretCredential } from "../src/client/index.ts";
 import { scopeFor } from "../src/client/auth.ts";
 import { generatedPackage } from "../src/simulator/export-package.ts";
 import { defaultIds, startSimulator } from "../src/simulator/index.ts";
-import { median, report, round, withTempDir } from "./support.ts";
+import { compileCli, measured, median, repoRoot, report, round, withTempDir, type Measured } from "./support.ts";
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, "..");
 const candidates = [
   "fetch+pipeline",
   "fetch+syncWrites",
@@ -24,23 +20,6 @@ const candidates = [
   "http(1MiB hwm)+pipeline",
   "http(1MiB hwm)+syncWrites",
 ];
-
-interface Measured {
-  /** The transfer alone: curl's time_total, or what the Node child measured around its download. */
-  transfer: number;
-  /** The whole process, start-up included. */
-  wall: number;
-  peakMb: number;
-}
-
-/** Runs a command under GNU time; its last stdout line is JSON with `seconds`, or curl's time_total. */
-async function measured(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
-  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "%e %M", command, ...args], { env, maxBuffer: 1 << 20 });
-  const [wall, kb] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number) as [number, number];
-  const last = stdout.trim().split("\n").at(-1) ?? "";
-  const transfer = last.startsWith("{") ? (JSON.parse(last) as { seconds: number }).seconds : Number(last);
-  return { transfer: Number.isFinite(transfer) && transfer > 0 ? transfer : wall, wall, peakMb: kb / 1024 };
-}
 
 /**
  * A pre-built package served from a file (node:http, 1 MiB reads), the same server for every client: the
@@ -67,15 +46,14 @@ async function fileServer(file: string): Promise<{ server: Server; url: string }
 export async function downloadBench(smoke: boolean, withCandidates = false): Promise<boolean> {
   const sizes = smoke ? [16 << 20, 64 << 20] : [256 << 20, 1 << 30];
   const runs = smoke ? 1 : 3;
-  // The CLI as a fresh clone runs it: compiled to dist/js (what `npm ci` does), so neither side pays for tsx.
-  await run(path.join(repoRoot, "node_modules/.bin/tsc"), ["-p", path.join(repoRoot, "tsconfig.build.json")]).catch(() => undefined);
+  const cliMain = await compileCli();
   const sim = await startSimulator({ seed: 5 });
   // Downloads land on tmpfs when there is one: disk writeback, shared with everything else on the machine,
   // would otherwise decide which side of a pair is slower.
   const outDir = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "fno-bench-"));
+  const c = sim.connection;
+  const token = (await new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret).getToken(scopeFor(c.environmentUrl))).token;
   try {
-    const c = sim.connection;
-    const token = (await new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret).getToken(scopeFor(c.environmentUrl))).token;
     const results = [];
     for (const size of sizes) {
       const seeded = await sim.seedExport(defaultIds.exportActivityId, { kind: "package", dataBytes: size });
@@ -119,8 +97,6 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
 
   /** Every client on `url`, alternating, `runs` times. */
   async function measureAll(url: string, size: number): Promise<Record<string, Measured[]>> {
-    const c = sim.connection;
-    const token = (await new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret).getToken(scopeFor(c.environmentUrl))).token;
     const file = path.join(outDir, "package.zip");
     const samples: Record<string, Measured[]> = {};
     const add = async (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
@@ -132,7 +108,7 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
       await add("curl", "curl", ["-sS", "-o", file, "-w", "%{time_total}\n", "-H", `Authorization: Bearer ${token}`, url]);
       await add("path", process.execPath, [path.join(repoRoot, "bench/download-path.mjs"), url, file, token]);
       // The token comes from the simulator; the pre-built file is on another origin, so no token is sent there.
-      const cli = [path.join(repoRoot, "dist/js/cli/main.js"), "download", url, "--out", file, "--url", c.environmentUrl, "--tenant", c.tenantId, "--client-id", c.clientId, "--authority-host", c.authorityHost];
+      const cli = [cliMain, "download", url, "--out", file, "--url", c.environmentUrl, "--tenant", c.tenantId, "--client-id", c.clientId, "--authority-host", c.authorityHost];
       await add("cli", process.execPath, cli, { ...process.env, AZURE_CLIENT_SECRET: c.clientSecret });
       for (const mode of withCandidates ? candidates : []) {
         await add(mode, process.execPath, [path.join(repoRoot, "bench/download-candidates.mjs"), mode, url, file, token]);

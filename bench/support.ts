@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { FnoClient } from "../src/client/index.ts";
 import { simulatorClient } from "../src/workflows/simulated-run.ts";
 import type { Simulator } from "../src/simulator/index.ts";
@@ -37,4 +39,36 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const repoRoot = path.resolve(import.meta.dirname, "..");
+const run = promisify(execFile);
+
+/**
+ * Compiles the sources to dist/js, as `npm ci` does for a fresh clone, so the CLI runs compiled and no
+ * measurement pays for tsx. Type errors elsewhere in the tree do not stop the output from being written.
+ */
+export async function compileCli(): Promise<string> {
+  await run(path.join(repoRoot, "node_modules/.bin/tsc"), ["-p", path.join(repoRoot, "tsconfig.build.json")]).catch(() => undefined);
+  return path.join(repoRoot, "dist/js/cli/main.js");
+}
+
+export interface Measured {
+  /** Seconds the command reported for its own work (the last stdout line's JSON `seconds`, or a bare number); else the wall time. */
+  transfer: number;
+  /** The whole process, start-up included. */
+  wall: number;
+  peakMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command under GNU time (wall seconds and peak RSS). */
+export async function measured(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "%e %M", command, ...args], { env, maxBuffer: 64 << 20 });
+  const lines = stderr.trim().split("\n");
+  const [wall, kb] = lines.at(-1)!.split(" ").map(Number) as [number, number];
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  const own = last.startsWith("{") ? (JSON.parse(last) as { seconds?: number }).seconds : Number(last);
+  return { transfer: own !== undefined && Number.isFinite(own) && own > 0 ? own : wall, wall, peakMb: kb / 1024, stdout, stderr: lines.slice(0, -1).join("\n") };
 }
