@@ -11,6 +11,6 @@ const sink = new FileSink(out, { hash: false });
 try {
   await client.downloadTo(url, sink);
 } finally {
-  sink.close({ flush: false });
+  await sink.close({ flush: false });
 }
 process.stdout.write(JSON.stringify({ seconds: (performance.now() - started) / 1000 }) + "\n");

@@ -1,8 +1,9 @@
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { closeSync, createReadStream, fsyncSync, ftruncateSync, openSync, readdirSync, writeSync } from "node:fs";
+import { close as closeFd, createReadStream, fsync, ftruncateSync, openSync, readdirSync, writeSync } from "node:fs";
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import yauzl from "yauzl";
 import type { DequeueMessage, DownloadSink, FnoClient, PackageDownload, RetryBudget } from "../client/index.ts";
 import { flushFolder } from "./durable.ts";
@@ -62,12 +63,12 @@ export class FileSink implements DownloadSink {
     return this.#hash?.digest("hex") ?? "";
   }
 
-  /** Closes the file, first syncing it to disk when asked. */
-  close(options: { flush: boolean }): void {
+  /** Closes the file, first syncing it to disk when asked; off the event loop, where a slow disk stalls nothing else. */
+  async close(options: { flush: boolean }): Promise<void> {
     try {
-      if (options.flush) fsyncSync(this.#fd);
+      if (options.flush) await promisify(fsync)(this.#fd);
     } finally {
-      closeSync(this.#fd);
+      await promisify(closeFd)(this.#fd);
     }
   }
 }
@@ -128,7 +129,7 @@ async function stagePackage(outDir: string, fileName: string, fill: (sink: FileS
     try {
       stitched = await fill(sink);
     } finally {
-      sink.close({ flush: true });
+      await sink.close({ flush: true });
     }
     await checkZip(tmp).catch((err: unknown) => {
       throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;

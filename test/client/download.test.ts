@@ -150,6 +150,7 @@ describe("abort listeners on a long-lived signal", () => {
     const run = new AbortController();
     for (let i = 0; i < 30; i++) {
       await client.dequeue(activity, { signal: run.signal });
+      await new Response((await client.download(seeded.downloadLocation!, { signal: run.signal })).body).arrayBuffer();
       await client.downloadTo(seeded.downloadLocation!, memorySink(), { signal: run.signal });
     }
     expect(getEventListeners(run.signal, "abort")).toHaveLength(0);

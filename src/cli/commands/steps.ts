@@ -42,7 +42,7 @@ export function registerSteps(program: Command): void {
       try {
         await client.downloadTo(target, sink);
       } finally {
-        sink.close({ flush: false });
+        await sink.close({ flush: false });
       }
       renameSync(partial, flags.out);
     } catch (err) {
