@@ -258,7 +258,7 @@ describe("fno-connector settings", () => {
 
   it("writes --out once and refuses to replace it (it may hold filled-in values)", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "fno-settings-")), "deploymentSettings.json");
-    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     expect(await runCli(["settings", "--out", out])).toBe(0);
     writeFileSync(out, readFileSync(out, "utf8").replace('"Value": ""', '"Value": "kept"'));

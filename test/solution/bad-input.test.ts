@@ -8,7 +8,6 @@ import { readZip, writeZip, ZipReadError } from "../../src/zip/index.ts";
 import { compiledConnector, solutionDir, solutionSource } from "./support.ts";
 
 const connector = compiledConnector();
-const pack = (source = solutionSource()) => packSolution(connector, { source, packageType: "unmanaged", part: "connector" });
 const replace = (from: RegExp, to: string) => (xml: string) => {
   if (!from.test(xml)) throw new Error(`fixture edit did not match ${from}`);
   return xml.replace(from, to);

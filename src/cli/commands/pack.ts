@@ -1,8 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { readCompiledConnector, readSolutionSource, SolutionError, solutionParts, writeSolution } from "../../solution/index.ts";
-import { ZipReadError } from "../../zip/index.ts";
-import { CliError, ExitCode } from "../errors.ts";
+import { readCompiledConnector, readSolutionSource, solutionParts, writeSolution } from "../../solution/index.ts";
 
 /** `fno-connector pack [--no-flows]`: dist/connector + solution/ → dist/solution (folders and zips of both solutions). */
 export function registerPack(program: Command): void {
