@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
+import { readPackageDocuments } from "../connector/index.ts";
 import { loadSpec, SpecLoadError } from "../spec/load.ts";
 import type { Finding } from "./finding.ts";
 import { validateDocuments } from "./validate.ts";
@@ -53,10 +54,15 @@ export function validateDirectory(dir: string, levels: RuleLevels = {}): Validat
   const layout = detectLayout(dir);
   const names = connectorLayouts[layout];
   const config = readConfig(dir, allRules);
-  // A package must be self-contained: its refs to other files are findings (ref-local), never files to read.
-  const options = { externalRefs: layout === "package" ? "keep" : "inline", duplicateKeys: "last-wins" } as const;
-  const definition = loadSpec(path.join(dir, names.definition), options);
-  const properties = loadSpec(path.join(dir, names.properties), options);
+  // A package is read by the model's one package reader (its refs to other files stay as written, for
+  // ref-local); a source folder's YAML has its other files inlined, as the compiler reads it.
+  const { definition, properties } =
+    layout === "package"
+      ? readPackageDocuments(dir).sources
+      : {
+          definition: loadSpec(path.join(dir, names.definition), { duplicateKeys: "last-wins" }),
+          properties: loadSpec(path.join(dir, names.properties), { duplicateKeys: "last-wins" }),
+        };
   const duplicateKeys = [
     ...definition.duplicateKeys.map((pointer) => ({ document: "apiDefinition" as const, pointer })),
     ...properties.duplicateKeys.map((pointer) => ({ document: "apiProperties" as const, pointer })),
