@@ -97,8 +97,9 @@ export async function downloadResumable(
       if (response.status !== 200) {
         // A 206 for other bytes than asked: never stitched in. Ask for the whole package instead.
         response.body.destroy();
+        const asked = state.offset;
         await restart(sink, state, result);
-        if (!budget.allows(0)) throw new DownloadIntegrityError(`the server answered a Range request for bytes ${state.offset}- with other bytes`);
+        if (!budget.allows(0)) throw new DownloadIntegrityError(`the server answered a Range request for bytes ${asked}- with other bytes`);
         continue;
       }
       await restart(sink, state, result);
@@ -120,6 +121,8 @@ export async function downloadResumable(
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
+      // A sink that cannot write (a full disk) is not a broken transfer: another request would not help.
+      if (err instanceof SinkFailure) throw err.cause;
       const delay = transport.backoff(budget);
       if (!budget.allows(delay)) {
         const of = state.total === undefined ? "" : ` of ${state.total}`;
@@ -141,25 +144,28 @@ export async function downloadResumable(
   }
 }
 
+/** An error thrown by the sink, told apart from the body's own errors. */
+class SinkFailure extends Error {}
+
 /**
  * Feeds a body to `onChunk` from its 'data' events (cheaper per chunk than async iteration), pausing while a
- * returned promise is pending. Rejects with the body's error; resolves at its end.
+ * returned promise is pending. Rejects with the body's error, or a SinkFailure with the sink's; resolves at the end.
  */
 function drain(body: Readable, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = (err: unknown) => {
+    const sinkFailed = (cause: unknown) => {
       body.destroy();
-      reject(err);
+      reject(new SinkFailure("the sink failed", { cause }));
     };
     body.on("data", (chunk: Uint8Array) => {
       try {
         const pending = onChunk(chunk);
         if (pending) {
           body.pause();
-          pending.then(() => body.resume(), fail);
+          pending.then(() => body.resume(), sinkFailed);
         }
       } catch (err) {
-        fail(err);
+        sinkFailed(err);
       }
     });
     body.once("end", resolve);

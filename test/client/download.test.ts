@@ -110,6 +110,14 @@ describe("FnoClient.downloadTo", () => {
     expect(requests.map((r) => r.headers.get("range"))).toEqual([null, "bytes=3-", null]);
   });
 
+  it("does not send another request when the sink cannot write (a full disk is not a broken transfer)", async () => {
+    const { client, requests } = scriptedClient([whole([1, 2, 3])]);
+    const full = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    const sink = { write: () => { throw full; }, restart: () => undefined };
+    await expect(client.downloadTo(location, sink)).rejects.toBe(full);
+    expect(requests).toHaveLength(1);
+  });
+
   it(`worst case for one download: ${defaultRetryOptions.maxAttempts} requests in all, statuses and broken bodies counted together`, async () => {
     const { client, requests } = scriptedClient([
       new Response("", { status: 503 }),
