@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { DownloadIntegrityError, FnoError, type DequeueMessage, type FnoClient, type RetryBudget } from "../client/index.ts";
@@ -75,11 +76,15 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const { client, activityId, outDir } = options;
   // One failing worker stops the others before the journal closes: nothing may write into the folder after that.
   const run = new AbortController();
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency);
+  // Each call removes the listener it puts on this signal when it ends (the client links a signal of its own
+  // per request), so at any moment a worker has at most two here: its call in flight, and a wait between a
+  // download's resumes. The limit is that bound, so a listener that is never removed still trips the warning.
+  setMaxListeners(Math.max(defaultMaxListeners, 2 * concurrency), run.signal);
   const onOuterAbort = () => run.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = run.signal;
-  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency);
   const downloadAttempts = Math.max(1, options.downloadAttempts ?? client.retryPolicy.maxAttempts);
   const emit = options.onEvent ?? (() => undefined);
   const started = performance.now();

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultRetryOptions } from "../../src/client/index.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
@@ -59,5 +60,31 @@ describe("resumable downloads", () => {
     expect(sim.counters().requests.download).toBe(defaultRetryOptions.maxAttempts);
     expect(summary.problems).toEqual([expect.objectContaining({ stage: "download", error: expect.stringMatching(/HTTP 503/) })]);
     expect(summary.acknowledged).toBe(0);
+  });
+});
+
+describe("long runs", () => {
+  it("a sync at the default concurrency prints no listener warning, and leaves no listener on the caller's signal", async () => {
+    const sim = await startSimulator({
+      seed: 12,
+      activities: [
+        { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 512, count: 300 }] },
+        { id: defaultIds.importActivityId, direction: "import" },
+      ],
+      faults: { rules: [{ kind: "latency", endpoint: ["dequeue", "download", "ack"], ms: 5 }] },
+    });
+    running.push(sim);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const caller = new AbortController();
+    try {
+      const summary = await syncExports({ client: simulatorClient(sim), activityId: activity, outDir: tempDir("fno-long-"), signal: caller.signal });
+      expect(summary.stored).toBe(300);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
   });
 });
