@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { FnoClient } from "../src/client/index.ts";
-import { simulatorClient } from "../src/workflows/simulated-run.ts";
+import { simulatorClient } from "../src/cli/demo-run.ts";
 import type { Simulator } from "../src/simulator/index.ts";
 
 export function clientFor(sim: Simulator): FnoClient {

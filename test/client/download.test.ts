@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { defaultRetryOptions, FnoClient, FnoError, type DownloadSink } from "../../src/client/index.ts";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
-import { simulatorClient } from "../../src/workflows/simulated-run.ts";
+import { simulatorClient } from "../../src/cli/demo-run.ts";
 
 const env = "https://contoso.operations.dynamics.com";
 const location = `${env}/api/connector/download/%7BA%7D?correlation-id=c1&blob=b1`;

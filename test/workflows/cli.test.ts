@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultIds, startSimulator, type Simulator } from "../../src/simulator/index.ts";
-import { runAgainstSimulator } from "../../src/workflows/simulated-run.ts";
+import { runAgainstSimulator } from "../../src/cli/demo-run.ts";
 import { compileConnector } from "../../src/compile/index.ts";
 import { writeZip } from "../../src/zip/index.ts";
 import { placeholderConfig } from "../../src/compile/config.ts";

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { defaultRetryOptions } from "../../src/client/index.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import { syncExports } from "../../src/workflows/export-sync.ts";
-import { simulatorClient as clientForSimulator } from "../../src/workflows/simulated-run.ts";
+import { simulatorClient as clientForSimulator } from "../../src/cli/demo-run.ts";
 import { expectedPackages, packagesOnDisk, simulatorClient, tempDir } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FnoClient, RetryOptions } from "../../src/client/index.ts";
-import { simulatorClient as clientForSimulator } from "../../src/workflows/simulated-run.ts";
+import { simulatorClient as clientForSimulator } from "../../src/cli/demo-run.ts";
 import type { Simulator } from "../../src/simulator/index.ts";
 
 /** A client for a running simulator, with short backoff so fault tests stay quick (Retry-After is still honoured in full). */

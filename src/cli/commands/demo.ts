@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { loadPackage } from "../../gateway/index.ts";
 import { checkOutputFolder } from "../../compile/write.ts";
-import { deployToDataverseDouble, runAgainstSimulator } from "../../workflows/simulated-run.ts";
+import { deployToDataverseDouble, runAgainstSimulator } from "../demo-run.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes } from "../progress.ts";
 import { integerOption } from "../options.ts";

@@ -15,10 +15,10 @@ import { FnoClient, LoopbackClientSecretCredential, type DequeueMessage, type Re
 import { scopeFor } from "../client/auth.ts";
 import { invoke, type ConnectorPackage } from "../gateway/index.ts";
 import { defaultIds, startSimulator, type SimulatorConnection } from "../simulator/index.ts";
-import { syncExports, type SyncSummary } from "./export-sync.ts";
-import { importFile, type ImportResult } from "./import.ts";
-import { packageDigests, packageFileName, storePackage } from "./package-store.ts";
-import { downloadPathOf } from "./download-path.ts";
+import { syncExports, type SyncSummary } from "../workflows/export-sync.ts";
+import { importFile, type ImportResult } from "../workflows/import.ts";
+import { packageDigests, packageFileName, storePackage } from "../workflows/package-store.ts";
+import { downloadPathOf } from "../workflows/download-path.ts";
 
 export interface SimulatedRunOptions {
   /** The compiled connector the gateway runs (dist/connector). */
