@@ -76,6 +76,8 @@ export async function drainBench(smoke: boolean): Promise<boolean> {
         seconds: round(summary.seconds),
         idealSeconds: round(idealSeconds),
         efficiency: round(idealSeconds / summary.seconds),
+        // CPU the sync process used, as a share of its wall time: what the rest of the ideal is lost to.
+        cpuSeconds: round(outcome.cpu),
         peakRssMb: round(outcome.peakMb, 1),
         warnings: outcome.stderr.split("\n").filter((line) => /Warning/.test(line)),
       });

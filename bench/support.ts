@@ -58,17 +58,20 @@ export interface Measured {
   transfer: number;
   /** The whole process, start-up included. */
   wall: number;
+  /** User plus system CPU seconds of the process. */
+  cpu: number;
   peakMb: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs a command under GNU time (wall seconds and peak RSS). */
+/** Runs a command under GNU time (wall seconds, peak RSS, CPU seconds). */
 export async function measured(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
-  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "%e %M", command, ...args], { env, maxBuffer: 64 << 20 });
+  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "%e %M %U %S", command, ...args], { env, maxBuffer: 64 << 20 });
   const lines = stderr.trim().split("\n");
-  const [wall, kb] = lines.at(-1)!.split(" ").map(Number) as [number, number];
+  const [wall, kb, user, system] = lines.at(-1)!.split(" ").map(Number) as [number, number, number, number];
   const last = stdout.trim().split("\n").at(-1) ?? "";
   const own = last.startsWith("{") ? (JSON.parse(last) as { seconds?: number }).seconds : Number(last);
-  return { transfer: own !== undefined && Number.isFinite(own) && own > 0 ? own : wall, wall, peakMb: kb / 1024, stdout, stderr: lines.slice(0, -1).join("\n") };
+  const transfer = own !== undefined && Number.isFinite(own) && own > 0 ? own : wall;
+  return { transfer, wall, cpu: user + system, peakMb: kb / 1024, stdout, stderr: lines.slice(0, -1).join("\n") };
 }
