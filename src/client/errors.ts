@@ -3,6 +3,7 @@
  * F&O often leaves `code` empty and `message` generic ("An error has occurred."); the Infolog text that
  * explains the failure is in `innererror.message`, so that is what the message leads with.
  */
+import { errorCodes, ToolError } from "../errors/index.ts";
 import { parseErrorBody, type ParsedErrorBody } from "../http/odata.ts";
 
 export { parseErrorBody, type ParsedErrorBody };
@@ -53,16 +54,17 @@ export interface FnoErrorDetails {
   cause?: unknown;
 }
 
-/** The one error type of the client: HTTP status, F&O error text, Retry-After and a hint, in one message. */
-export class FnoError extends Error {
+/**
+ * The one error type of the client: HTTP status, F&O's OData error, Retry-After and a hint, in one message.
+ * Its `code` is the tool's (FNO_REMOTE); F&O's own error code is `odata.code`.
+ */
+export class FnoError extends ToolError {
   readonly operation: string;
   readonly method: string;
   readonly url: string;
   readonly status: number | undefined;
-  readonly code: string | undefined;
-  readonly serverMessage: string | undefined;
-  readonly innerMessage: string | undefined;
-  readonly annotations: Record<string, unknown>;
+  /** The OData error body F&O answered with, when it did (the same type the gateway's ResponseError carries). */
+  readonly odata: ParsedErrorBody | undefined;
   readonly retryAfterMs: number | undefined;
   readonly hint: string | undefined;
 
@@ -80,16 +82,13 @@ export class FnoError extends Error {
           : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`;
     const text = body?.innerMessage ?? body?.message;
     const code = body?.code ? ` [${body.code}]` : "";
-    super(`${operation} failed: ${what}${code}${text ? `: ${text}` : ""}${hint ? `. ${hint}` : ""}`, { cause: details.cause });
+    super(errorCodes.remote, `${operation} failed: ${what}${code}${text ? `: ${text}` : ""}${hint ? `. ${hint}` : ""}`, { cause: details.cause });
     this.name = "FnoError";
     this.operation = operation;
     this.method = details.method;
     this.url = details.url;
     this.status = status;
-    this.code = body?.code;
-    this.serverMessage = body?.message;
-    this.innerMessage = body?.innerMessage;
-    this.annotations = body?.annotations ?? {};
+    this.odata = body;
     this.retryAfterMs = details.retryAfterMs;
     this.hint = hint;
   }

@@ -1,6 +1,8 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { FnoError } from "../client/errors.ts";
 import { Transport, type RetryEvent, type RetryMode, type TransportOptions } from "../client/transport.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
+import type { ParsedErrorBody } from "../http/odata.ts";
 
 /** The Web API path and version every request goes to (Microsoft Learn, "Compose HTTP requests and handle errors"). */
 export const webApiPath = "/api/data/v9.2/";
@@ -100,30 +102,29 @@ const annotationLimit = 500;
  * A failed Web API call as one message: the HTTP status, Dataverse's error code and message, its annotations
  * and what to check. The fields come from the transport's FnoError, whose hints are F&O's.
  */
-export class DataverseError extends Error {
+export class DataverseError extends ToolError {
   readonly operation: string;
   readonly status: number | undefined;
-  readonly code: string | undefined;
-  readonly serverMessage: string | undefined;
-  readonly annotations: Record<string, unknown>;
+  /** Dataverse's OData error, with its `@Microsoft.PowerApps.CDS.*` annotations, when it answered one. */
+  readonly odata: ParsedErrorBody | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(cause: FnoError) {
-    const { operation, status, code, serverMessage, annotations } = cause;
+    const { operation, status, odata } = cause;
+    const annotations = odata?.annotations ?? {};
+    const serverMessage = odata?.message;
     // Without a status nothing was answered (no token, or no connection): FnoError's own words, without its F&O hint.
     const what = status === undefined ? withoutHint(cause).slice(`${operation} failed: `.length) : `HTTP ${status}`;
     const details = errorAnnotations
       .filter(([key]) => typeof annotations[key] === "string" && annotations[key] !== "" && !(key.endsWith("InnerError.Message") && annotations[key] === serverMessage))
       .map(([key, label]) => `${label}: ${oneLine(String(annotations[key]))}`);
     const hint = dataverseHint(status, cause.retryAfterMs);
-    const parts = [`${operation} failed: ${what}${code ? ` [${code}]` : ""}${serverMessage ? `: ${serverMessage}` : ""}`, ...details];
-    super(parts.join("; ") + (hint ? `. ${hint}` : ""), { cause });
+    const parts = [`${operation} failed: ${what}${odata?.code ? ` [${odata.code}]` : ""}${serverMessage ? `: ${serverMessage}` : ""}`, ...details];
+    super(errorCodes.remote, parts.join("; ") + (hint ? `. ${hint}` : ""), { cause });
     this.name = "DataverseError";
     this.operation = operation;
     this.status = status;
-    this.code = code;
-    this.serverMessage = serverMessage;
-    this.annotations = annotations;
+    this.odata = odata;
     this.retryAfterMs = cause.retryAfterMs;
   }
 }

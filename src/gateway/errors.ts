@@ -1,4 +1,5 @@
 import { errorCodes, ToolError, type ErrorCode } from "../errors/index.ts";
+import type { ParsedErrorBody } from "../http/odata.ts";
 import type { HeaderMap } from "../policies/message.ts";
 
 /**
@@ -35,14 +36,6 @@ export class GatewayError extends ToolError {
   }
 }
 
-/** The fields of an OData error body (`{"error":{"code","message","innererror":{"message"}}}`) that say what went wrong. */
-export interface ODataErrorText {
-  code: string | undefined;
-  message: string | undefined;
-  /** `innererror.message`: F&O puts its Infolog text here. */
-  innerMessage: string | undefined;
-}
-
 /**
  * The backend answered, but not with a declared success:
  * - `status`: a non-2xx status (declared or not); `odata` holds the parsed error body when there is one;
@@ -58,11 +51,11 @@ export class ResponseError extends ToolError {
   readonly headers: HeaderMap;
   /** The parsed body (JSON value or text), undefined when empty. */
   readonly body: unknown;
-  readonly odata: ODataErrorText | undefined;
+  readonly odata: ParsedErrorBody | undefined;
   constructor(
     kind: ResponseErrorKind,
     message: string,
-    details: { operationId: string; status: number; headers: HeaderMap; body: unknown; odata?: ODataErrorText },
+    details: { operationId: string; status: number; headers: HeaderMap; body: unknown; odata?: ParsedErrorBody },
   ) {
     super(errorCodes.remote, message);
     this.name = "ResponseError";

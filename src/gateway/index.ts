@@ -7,7 +7,7 @@ export { loadPackage, definitionFile, propertiesFile, type ConnectorPackage } fr
 export { listOperations, findOperation, type Operation, type OperationParameter, type ParameterLocation } from "./operation.ts";
 export { buildRequest, prepareRequest, type OperationInputs, type HttpRequest, type HttpBody, type PreparedRequest } from "./request.ts";
 export { invoke, type InvokeOptions, type InvokeResult } from "./invoke.ts";
-export { GatewayError, ResponseError, type GatewayErrorKind, type ResponseErrorKind, type ODataErrorText } from "./errors.ts";
+export { GatewayError, ResponseError, type GatewayErrorKind, type ResponseErrorKind } from "./errors.ts";
 export { parameterValuesFromText, splitAssignment } from "./inputs.ts";
 export type { ParameterValues } from "./parameters.ts";
 export type { ConnectionValues } from "../policies/template.ts";

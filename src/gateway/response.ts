@@ -3,10 +3,10 @@
  * the body is bytes or JSON, the OData error of a failure, and the outputs of a success.
  */
 import type { ValidateFunction } from "ajv-draft-04";
-import { readODataError } from "../http/odata.ts";
+import { readODataError, type ParsedErrorBody } from "../http/odata.ts";
 import type { HeaderMap, MessageBody } from "../policies/message.ts";
 import { joinPointer } from "../spec/pointer.ts";
-import { GatewayError, ResponseError, type ODataErrorText } from "./errors.ts";
+import { GatewayError, ResponseError } from "./errors.ts";
 import type { Operation } from "./operation.ts";
 import { definitionFile, type ConnectorPackage } from "./package.ts";
 import { deref } from "./refs.ts";
@@ -41,11 +41,9 @@ export async function readParsedBody(response: Response): Promise<MessageBody> {
   }
 }
 
-/** `error.code`, `error.message` and `error.innererror.message` of an OData error body, when it is one. */
-export function odataErrorText(body: MessageBody): ODataErrorText | undefined {
-  if (body.kind !== "json") return undefined;
-  const error = readODataError(body.value);
-  return error && { code: error.code, message: error.message, innerMessage: error.innerMessage };
+/** The OData error of a JSON body, when it is one. */
+export function odataErrorText(body: MessageBody): ParsedErrorBody | undefined {
+  return body.kind === "json" ? readODataError(body.value) : undefined;
 }
 
 /** The error for a non-2xx response: HTTP status, then whatever the OData error (or the text) says. */

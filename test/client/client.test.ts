@@ -93,7 +93,8 @@ describe("FnoClient.dequeue", () => {
     expect(error).toBeInstanceOf(FnoError);
     const fno = error as FnoError;
     expect(fno.status).toBe(500);
-    expect(fno.innerMessage).toBe("Activity not found");
+    expect(fno.odata?.innerMessage).toBe("Activity not found");
+    expect(fno.code).toBe("FNO_REMOTE");
     expect(fno.message).toContain("Dequeue failed: HTTP 500");
     expect(fno.message).toContain("Activity not found");
     expect(fno.hint).toMatch(/activity ID/);
