@@ -34,9 +34,11 @@ describe("resumable downloads", () => {
     const counters = sim.counters();
     expect(counters.faultsInjected).toBe(1);
     expect(counters.responses.download).toEqual({ "200": 1, "206": 1 });
-    // A restart would have sent 1.9 × the package. The resume sends again only what was in flight when the
-    // connection was reset (written by the server, lost with the socket's buffers).
-    expect(counters.downloadBytes).toBeLessThan(size * 1.1);
+    // A restart sends the 90 % written before the reset and then the whole package again. The resume sends
+    // only what the client had not read: the rest, plus what was in the sockets' buffers when the reset
+    // dropped them (up to megabytes on a busy machine, so no tighter bound holds).
+    const restartBytes = Math.floor(size * 0.9) + size;
+    expect(counters.downloadBytes).toBeLessThan(restartBytes);
   });
 
   it("a server that answers a Range request with 200 gets the package again from its first byte, stored intact", async () => {
