@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { loadSpec, SpecLoadError, type LoadedSpec } from "../spec/load.ts";
+import { loadSpec, readSourceText, SpecLoadError, type LoadedSpec } from "../spec/load.ts";
 
 /**
  * A connector package as Power Platform takes it: `apiDefinition.swagger.json`, `apiProperties.json`, the
@@ -20,28 +20,40 @@ export interface ConnectorPackage {
   readonly properties: Record<string, unknown>;
 }
 
-/** A package read from a folder: the documents, with source positions for messages. */
+/** A package read from a folder: the documents, and (on demand, it costs ten times the parse) their source positions. */
 export interface PackageDocuments extends ConnectorPackage {
-  readonly sources: { readonly definition: LoadedSpec; readonly properties: LoadedSpec };
+  sources(): { readonly definition: LoadedSpec; readonly properties: LoadedSpec };
 }
 
-/** Reads the two documents of a package folder; throws SpecLoadError naming the file (and line) when one cannot be read. */
+/**
+ * Reads the two documents of a package folder; throws SpecLoadError naming the file (and line) when one
+ * cannot be read. Strict JSON is parsed as such (fast, a key written twice keeps its last value as the
+ * platform's reader does); anything else goes through the spec loader, which reads what Newtonsoft reads
+ * (trailing commas) and names the line of what it cannot.
+ */
 export function readPackageDocuments(dir: string): PackageDocuments {
-  const read = (name: PackageFileName): LoadedSpec => {
-    // A package is self-contained: refs to other files stay as written (the validator reports them).
-    const spec = loadSpec(path.join(dir, name), { externalRefs: "keep", duplicateKeys: "last-wins" });
-    if (spec.value === null || typeof spec.value !== "object" || Array.isArray(spec.value)) {
-      throw new SpecLoadError("syntax", `${spec.file}: expected a JSON object at the top level`);
+  let loaded: { definition: LoadedSpec; properties: LoadedSpec } | undefined;
+  const sources = () => (loaded ??= { definition: load(path.join(dir, definitionFile)), properties: load(path.join(dir, propertiesFile)) });
+  const parse = (name: PackageFileName, pick: (s: ReturnType<typeof sources>) => LoadedSpec): Record<string, unknown> => {
+    const file = path.join(dir, name);
+    let value: unknown;
+    try {
+      value = JSON.parse(readSourceText(file).replace(/^\uFEFF/, ""));
+    } catch (err) {
+      if (err instanceof SpecLoadError) throw err;
+      value = pick(sources()).value;
     }
-    return spec;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new SpecLoadError("syntax", `${file}: expected a JSON object at the top level`);
+    }
+    return value as Record<string, unknown>;
   };
-  const definition = read(definitionFile);
-  const properties = read(propertiesFile);
-  return {
-    definition: definition.value as Record<string, unknown>,
-    properties: properties.value as Record<string, unknown>,
-    sources: { definition, properties },
-  };
+  return { definition: parse(definitionFile, (s) => s.definition), properties: parse(propertiesFile, (s) => s.properties), sources };
+}
+
+// A package is self-contained: refs to other files stay as written (the validator reports them).
+function load(file: string): LoadedSpec {
+  return loadSpec(file, { externalRefs: "keep", duplicateKeys: "last-wins" });
 }
 
 /** Every file of a package folder as bytes; throws SpecLoadError naming the first one missing. */

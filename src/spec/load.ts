@@ -106,6 +106,15 @@ function readSourceFile(file: string): string {
   }
 }
 
+/** A source file's text, with the same checks as loadSpec; a SpecLoadError when it cannot be read. */
+export function readSourceText(file: string): string {
+  try {
+    return readSourceFile(file);
+  } catch (err) {
+    throw new SpecLoadError("io", (err as Error).message);
+  }
+}
+
 /** True when `file` (already resolved) is `folder` or below it. */
 function isInside(folder: string, file: string): boolean {
   const relative = path.relative(folder, file);

@@ -58,7 +58,7 @@ export function validateDirectory(dir: string, levels: RuleLevels = {}): Validat
   // ref-local); a source folder's YAML has its other files inlined, as the compiler reads it.
   const { definition, properties } =
     layout === "package"
-      ? readPackageDocuments(dir).sources
+      ? readPackageDocuments(dir).sources()
       : {
           definition: loadSpec(path.join(dir, names.definition), { duplicateKeys: "last-wins" }),
           properties: loadSpec(path.join(dir, names.properties), { duplicateKeys: "last-wins" }),
