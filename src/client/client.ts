@@ -1,7 +1,6 @@
 import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
-import { FnoError } from "./errors.ts";
 import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
 import type { RetryBudget, RetryOptions } from "./retry.ts";
 import { Transport, type RetryMode, type TransportOptions } from "./transport.ts";

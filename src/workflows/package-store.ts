@@ -85,15 +85,59 @@ export class FileSink implements DownloadSink {
 export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
   return stagePackage(outDir, fileName, async (sink) => {
     // Nothing here resumes: the bytes are what one stream gave.
-    for await (const chunk of download.body as unknown as AsyncIterable<Uint8Array>) {
-      signal?.throwIfAborted();
-      sink.write(chunk);
-    }
-    if (download.contentLength !== undefined && sink.bytes !== download.contentLength) {
-      throw new Error(`package is truncated: received ${sink.bytes} of ${download.contentLength} bytes`);
-    }
+    await streamInto(sink, download.body, download.contentLength, signal);
     return false;
   });
+}
+
+/**
+ * Writes a stream's bytes into a sink and checks that as many arrived as the response announced
+ * (Content-Length): a body cut short is an error, never a file that looks complete.
+ */
+export async function streamInto(sink: FileSink, body: ReadableStream<Uint8Array>, contentLength: number | undefined, signal?: AbortSignal): Promise<void> {
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    signal?.throwIfAborted();
+    sink.write(chunk);
+  }
+  if (contentLength !== undefined && sink.bytes !== contentLength) {
+    throw new Error(`the download is truncated: received ${sink.bytes} of ${contentLength} bytes`);
+  }
+}
+
+/**
+ * Fills `tmp` through a FileSink and closes it (synced to disk when `flush`); on any failure the file is
+ * removed. The one way every download path here writes bytes to a file; the callers then put it under its name.
+ */
+export async function fillTemporary<T>(tmp: string, fill: (sink: FileSink) => Promise<T>, options: { flush: boolean; hash: boolean }): Promise<{ sink: FileSink; result: T }> {
+  try {
+    const sink = new FileSink(tmp, { hash: options.hash });
+    let result: T;
+    try {
+      result = await fill(sink);
+    } finally {
+      await sink.close({ flush: options.flush });
+    }
+    return { sink, result };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes `file` through `<file>.partial` beside it, renamed when complete: a failed or cut-short download
+ * leaves nothing under the name (the CLI's `download --out` and `invoke --out`).
+ */
+export async function writeFileThroughPartial(file: string, fill: (sink: FileSink) => Promise<void>): Promise<number> {
+  const partial = `${file}.partial`;
+  const { sink } = await fillTemporary(partial, fill, { flush: false, hash: false });
+  try {
+    await rename(partial, file);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return sink.bytes;
 }
 
 /**
@@ -123,14 +167,8 @@ async function stagePackage(outDir: string, fileName: string, fill: (sink: FileS
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
+  const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true });
   try {
-    const sink = new FileSink(tmp, { hash: true });
-    let stitched: boolean;
-    try {
-      stitched = await fill(sink);
-    } finally {
-      await sink.close({ flush: true });
-    }
     await checkZip(tmp).catch((err: unknown) => {
       throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
     });

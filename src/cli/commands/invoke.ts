@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, renameSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -7,6 +7,7 @@ import { invoke, loadPackage, parameterValuesFromText, splitAssignment, type Inv
 import { unreachableText } from "../../client/errors.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { fsReason, requireInputFile, requireOutputFile } from "../paths.ts";
+import { streamInto, writeFileThroughPartial } from "../../workflows/package-store.ts";
 
 interface InvokeFlags {
   package: string;
@@ -46,7 +47,8 @@ async function run(operationId: string, flags: InvokeFlags): Promise<void> {
       await result.outputs.cancel();
       throw new CliError("the output is binary: add --out <file> to use --json", ExitCode.unreadable);
     }
-    const bytes = await writeBinary(result.outputs, flags.out);
+    const length = result.headers["content-length"];
+    const bytes = await writeBinary(result.outputs, flags.out, length === undefined ? undefined : Number(length));
     if (flags.json) printJson(result, { file: flags.out, bytes });
     return;
   }
@@ -59,24 +61,20 @@ function printJson(result: InvokeResult, outputs: unknown): void {
   process.stdout.write(JSON.stringify({ status: result.status, headers: result.headers, outputs: outputs ?? null }, null, 2) + "\n");
 }
 
-/** Streams a binary output to `file` through a temporary name, so a failed download leaves no partial file; stdout otherwise. */
-async function writeBinary(stream: ReadableStream<Uint8Array>, file: string | undefined): Promise<number> {
+/** Streams a binary output to `file` through a temporary name (its length checked against Content-Length), or to stdout. */
+async function writeBinary(stream: ReadableStream<Uint8Array>, file: string | undefined, contentLength: number | undefined): Promise<number> {
+  if (file !== undefined) {
+    try {
+      return await writeFileThroughPartial(file, (sink) => streamInto(sink, stream, contentLength));
+    } catch (err) {
+      throw new CliError(`cannot write ${file}: ${(err as Error).message}`, ExitCode.failed);
+    }
+  }
   let bytes = 0;
   const source = Readable.fromWeb(stream as import("node:stream/web").ReadableStream<Uint8Array>).on("data", (chunk: Buffer) => {
     bytes += chunk.length;
   });
-  if (file === undefined) {
-    await pipeline(source, new Writable({ write: (chunk, _encoding, done) => process.stdout.write(chunk, done) }));
-    return bytes;
-  }
-  const partial = `${file}.partial`;
-  try {
-    await pipeline(source, createWriteStream(partial));
-    renameSync(partial, file);
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`, ExitCode.failed);
-  }
+  await pipeline(source, new Writable({ write: (chunk, _encoding, done) => process.stdout.write(chunk, done) }));
   return bytes;
 }
 

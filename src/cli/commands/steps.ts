@@ -1,9 +1,9 @@
 import { once } from "node:events";
-import { readFileSync, renameSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { emptyGuid, messageStatusPhase, type DequeueMessage, type DownloadSink } from "../../client/index.ts";
 import { importFile } from "../../workflows/import.ts";
-import { FileSink } from "../../workflows/package-store.ts";
+import { writeFileThroughPartial } from "../../workflows/package-store.ts";
 import { addConnectionOptions, createClient, requireHttpUrl, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { requireInputFile, requireOutputFile } from "../paths.ts";
@@ -35,20 +35,7 @@ export function registerSteps(program: Command): void {
     const client = await createClient(resolveConnection(flags));
     // A broken transfer resumes with a Range request; stdout cannot be rewound, so there a fresh start is an error.
     if (flags.out === "-") return void (await client.downloadTo(target, stdoutSink));
-    // Written beside the target and renamed when complete: a failed download leaves no half file under the name.
-    const partial = `${flags.out}.partial`;
-    try {
-      const sink = new FileSink(partial, { hash: false });
-      try {
-        await client.downloadTo(target, sink);
-      } finally {
-        await sink.close({ flush: false });
-      }
-      renameSync(partial, flags.out);
-    } catch (err) {
-      rmSync(partial, { force: true });
-      throw err;
-    }
+    await writeFileThroughPartial(flags.out, async (sink) => void (await client.downloadTo(target, sink)));
   });
 
   addConnectionOptions(
