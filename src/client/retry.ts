@@ -27,7 +27,7 @@ export interface RetryOptions {
   retryAfterDefaultMs: number;
 }
 
-/** F&O's own sample waits 30 s when a 429 carries no Retry-After (fno-api.md §4.3). */
+/** Microsoft's retry sample for F&O waits 30 s when a 429 carries no Retry-After (docs/platform-assumptions.md, "Errors and throttling"). */
 export const retryAfterDefaultMs = 30_000;
 
 export const defaultRetryOptions: RetryOptions = {

@@ -1,7 +1,7 @@
 /**
  * Message and execution statuses. The documented values and the Recurring Integrations Scheduler's enum
  * disagree on spelling (PostProcessingFailed / PostProcessingError, Preprocessing / PreProcessing), so
- * comparisons are case-insensitive and both spellings count (fno-api.md §1.5).
+ * comparisons are case-insensitive and both spellings count (docs/platform-assumptions.md, "Import: enqueue and status").
  */
 
 export type StatusPhase = "pending" | "succeeded" | "failed" | "unknown";

@@ -327,7 +327,7 @@ function linkedSignal(outer: AbortSignal | undefined): { signal: AbortSignal | u
   return { signal: local.signal, release: () => outer.removeEventListener("abort", onAbort) };
 }
 
-/** Reads an error response's body (bounded) into an FnoError. */
+/** Reads an error response's body into an FnoError, keeping its first 64 KiB (the read itself is not bounded). */
 export async function errorFromResponse(response: Response, operation: string, method: string, retryAfterMs?: number): Promise<FnoError> {
   return errorFromReply(fetchReply(response, () => response), operation, method, retryAfterMs);
 }
