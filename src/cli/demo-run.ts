@@ -29,6 +29,8 @@ export interface SimulatedRunOptions {
   exportMessages?: number;
   /** Messages the compiled connector handles before the client drains the rest. */
   throughConnector?: number;
+  /** Seconds the simulator takes to pick up each import and then to process it; default 1, so the run shows imports in progress. */
+  importSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -61,8 +63,8 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
       { id: importActivity, direction: "import" },
     ],
     import: {
-      pickupAfterSeconds: 1,
-      processingSeconds: 1,
+      pickupAfterSeconds: options.importSeconds ?? 1,
+      processingSeconds: options.importSeconds ?? 1,
       outcomes: [
         {
           entity: "Customer groups",

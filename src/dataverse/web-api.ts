@@ -27,6 +27,7 @@ export interface DataverseClientOptions {
   fetch?: TransportOptions["fetch"];
   retry?: TransportOptions["retry"];
   sleep?: TransportOptions["sleep"];
+  now?: TransportOptions["now"];
   onRetry?: (event: RetryEvent) => void;
 }
 
@@ -48,6 +49,7 @@ export class DataverseClient {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.now ? { now: options.now } : {}),
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
   }

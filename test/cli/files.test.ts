@@ -1,8 +1,12 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { FnoError } from "../../src/client/index.ts";
+import { describe, expect, it, vi } from "vitest";
+import { defaultRetryOptions, FnoError } from "../../src/client/index.ts";
 import { refused, runCaptured, tempDir, unreachable } from "./support.ts";
+import { clock } from "./virtual-clock.ts";
+
+// The CLI's client waits out its backoffs on a virtual clock: the retries all happen, in no real time.
+vi.mock("../../src/client/client.ts", async (original) => (await import("./virtual-clock.ts")).moduleOnVirtualClock(original, "FnoClient"));
 
 const location = "http://127.0.0.1:1/api/connector/download/%7Bx%7D?correlation-id=c&blob=b";
 
@@ -94,10 +98,13 @@ describe("URLs: named, with what is wrong (M3)", () => {
     expect(result.stderr).not.toContain("fetch failed");
   });
 
-  it("the client says why it got no answer", async () => {
+  it("the client says why it got no answer, after every attempt its retry policy allows", async () => {
+    const waits = clock.slept.length;
     const result = await runCaptured(["dequeue", "--activity", "a", ...unreachable]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("could not get a token: connection refused (ECONNREFUSED)");
+    // One wait before each attempt after the first: the CLI gave up only when the policy said so.
+    expect(clock.slept.length - waits).toBe(defaultRetryOptions.maxAttempts - 1);
   });
 
   it("the client names the server that did not answer, without the URL's query", () => {

@@ -10,6 +10,17 @@ import { startDataverseDouble, type DataverseDouble } from "../../src/simulator/
 import { writeSolution } from "../../src/solution/index.ts";
 import { sampleFlowConnectionReferences, sampleFlowEnvironmentVariables } from "../../src/solution/sample-flow.ts";
 import { compiledConnector, solutionDir, solutionSource } from "../solution/support.ts";
+import { runCaptured } from "../cli/support.ts";
+import { clock } from "../cli/virtual-clock.ts";
+
+// The deploy command waits on a virtual clock, its Dataverse client (Retry-After, pacing) and its polls of an
+// import alike: every wait is taken and recorded, in no real time.
+vi.mock("../../src/dataverse/web-api.ts", async (original) => (await import("../cli/virtual-clock.ts")).moduleOnVirtualClock(original, "DataverseClient"));
+vi.mock("../../src/dataverse/deploy.ts", async (original) => {
+  const actual = await original<typeof import("../../src/dataverse/deploy.ts")>();
+  const { clock } = await import("../cli/virtual-clock.ts");
+  return { ...actual, deployThroughWebApi: (options: Parameters<typeof actual.deployThroughWebApi>[0]) => actual.deployThroughWebApi({ now: clock.now, sleep: clock.sleep, ...options }) };
+});
 
 const manifest = solutionSource().manifest;
 const references = sampleFlowConnectionReferences(manifest);
@@ -42,15 +53,7 @@ describe("deploy through the Dataverse Web API (no pac on PATH)", () => {
   });
   afterAll(() => undefined);
 
-  const deploy = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const code = await runCli(["deploy", "--dist", dist, "--solution-dir", solutionDir, "--environment", dv.url, ...args]);
-    const result = { code, stdout: stdout.mock.calls.join(""), stderr: stderr.mock.calls.join("") };
-    stdout.mockRestore();
-    stderr.mockRestore();
-    return result;
-  };
+  const deploy = (...args: string[]) => runCaptured(["deploy", "--dist", dist, "--solution-dir", solutionDir, "--environment", dv.url, ...args]);
   const imports = () => dv.requests.filter((r) => r.method === "POST" && r.path.endsWith("/ImportSolutionAsync"));
   const settingsFile = (connections: Record<string, string>, values: Record<string, string>): string => {
     const file = path.join(work, `settings-${Math.random().toString(36).slice(2)}.json`);
@@ -150,10 +153,10 @@ describe("deploy through the Dataverse Web API (no pac on PATH)", () => {
 
   it("waits out a 429 burst with Retry-After and imports each solution once", async () => {
     dv.throttleNext(2, 1);
-    const started = Date.now();
+    const started = clock.elapsed();
     const run = await deploy();
     expect(run.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(clock.elapsed() - started).toBeGreaterThanOrEqual(1000);
     expect(run.stdout).toContain("HTTP 429, Retry-After");
     expect([...dv.solutions.keys()]).toEqual(["FnoRecurringIntegrations", "FnoRecurringIntegrationsFlows"]);
   });

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../src/cli/program.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCaptured } from "../cli/support.ts";
 import { connectorPackageDir } from "./support/connector.ts";
 import { startEnvironment, type Environment } from "./support/server.ts";
 
@@ -16,26 +16,10 @@ beforeAll(async () => {
   env = await startEnvironment();
 });
 afterAll(() => env.close());
-afterEach(() => vi.restoreAllMocks());
 
-/** Runs `fno-connector invoke …` in-process and captures what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1");
-    const done = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
-    done?.();
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await runCli(["invoke", ...args, "--package", packageDir, "--connection", "token=t", "--connection", `token:resourceUri=${env.url}`]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+/** Runs `fno-connector invoke …` in-process against the test environment and captures what it prints. */
+const cli = (...args: string[]) =>
+  runCaptured(["invoke", ...args, "--package", packageDir, "--connection", "token=t", "--connection", `token:resourceUri=${env.url}`]);
 
 describe("fno-connector invoke", () => {
   it("prints the outputs as JSON, typing a JSON body from --param", async () => {

@@ -1,28 +1,20 @@
-import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { runCaptured, type CliRun } from "../cli/support.ts";
 import { repoRoot } from "../support/shared.ts";
 import { connector, type Docs } from "./fixtures.ts";
 
-const run = promisify(execFile);
-// Resolved from the repository, so the CLI can also run from a folder without node_modules.
-const tsxLoader = pathToFileURL(createRequire(path.join(repoRoot, "package.json")).resolve("tsx")).href;
-
-/** Runs `fno-connector <command> ...args` as a user would, from `cwd`; never throws on a non-zero exit. */
-async function cli(command: string, args: string[], cwd: string = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = path.join(repoRoot, "src/cli/main.ts");
+/** Runs `fno-connector <command> ...args` in-process from `cwd`, as a user would from that folder. */
+async function cli(command: string, args: string[], cwd: string = repoRoot): Promise<CliRun> {
+  const previous = process.cwd();
+  process.chdir(cwd);
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, main, command, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    return await runCaptured([command, ...args]);
+  } finally {
+    process.chdir(previous);
   }
 }
 
@@ -35,7 +27,6 @@ function sourceFolder(docs: Docs, overrides: Record<string, string> = {}): strin
   return dir;
 }
 
-// Each case starts a node process as a user would; on two cores they are faster one at a time.
 describe("fno-connector validate", () => {
   it("validates connector/ by default and exits 0", async () => {
     const result = await validate([]);
