@@ -23,7 +23,21 @@ export interface SyncOptions {
   downloadAttempts?: number;
   signal?: AbortSignal;
   onEvent?: (event: SyncEvent) => void;
+  /**
+   * Called synchronously as each message passes each step of store-then-acknowledge, so a test can crash a run
+   * at exactly that step (test/workflows/crash.test.ts). Undefined in production.
+   */
+  onStep?: (step: SyncStep, correlationId: string) => void;
 }
+
+/**
+ * The steps of one message, in order: dequeued (nothing journaled yet); downloaded (the bytes are in a temporary
+ * file under .fno-sync/partial, flushed); renamed (the package is under its final name, not yet journaled);
+ * stored-journaled (its "stored" line is on disk); acknowledged (F&O has the acknowledgement, the journal does
+ * not); acked-journaled. A message finished from the journal or found already stored skips the first steps.
+ */
+export const syncSteps = ["dequeued", "downloaded", "renamed", "stored-journaled", "acknowledged", "acked-journaled"] as const;
+export type SyncStep = (typeof syncSteps)[number];
 
 /** Sixteen workers keep a 20 ms-latency environment busy while staying well under the 52 concurrent requests per user that F&O allowed where its user-based limits still apply. */
 export const defaultConcurrency = 16;
@@ -87,6 +101,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const signal = run.signal;
   const downloadAttempts = Math.max(1, options.downloadAttempts ?? client.retryPolicy.maxAttempts);
   const emit = options.onEvent ?? (() => undefined);
+  const onStep = options.onStep;
   const started = performance.now();
   const summary: SyncSummary = {
     activityId,
@@ -138,7 +153,9 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       problem(id, "acknowledge", err);
       return false;
     }
+    onStep?.("acknowledged", id);
     await journal.record({ type: "acked", correlationId: id });
+    onStep?.("acked-journaled", id);
     acknowledged.add(id);
     summary.acknowledged++;
     emit({ type: "acknowledged", correlationId: id });
@@ -169,8 +186,11 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     const budget = client.downloadBudget(downloadAttempts);
     for (;;) {
       try {
-        const stored = await downloadPackage(client, message, outDir, fileName, { signal, budget });
+        const onDownloaded = onStep && (() => onStep("downloaded", id));
+        const stored = await downloadPackage(client, message, outDir, fileName, { signal, budget, onDownloaded });
+        onStep?.("renamed", id);
         await journal.record({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes, sha256: stored.sha256 });
+        onStep?.("stored-journaled", id);
         if (stored.keptAs) summary.replaced.push({ correlationId: id, keptAs: stored.keptAs });
         if (stored.unchanged) {
           // The file under its name (left by a run that died before journaling it) had the same bytes.
@@ -253,6 +273,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
         if (result.kind === "empty") return;
         const message = result.message;
         summary.dequeued++;
+        onStep?.("dequeued", message.CorrelationId);
         if (failedDownloads.has(message.CorrelationId)) continue; // already reported this run
         // Not awaited: it rides with the next flush. If it is lost in a crash the message simply comes back
         // after its visibility timeout, and its package, if already stored, is found under its name.

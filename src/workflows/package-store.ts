@@ -149,25 +149,36 @@ export async function downloadPackage(
   message: DequeueMessage,
   outDir: string,
   fileName: string,
-  options: { signal?: AbortSignal | undefined; budget?: RetryBudget | undefined } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    budget?: RetryBudget | undefined;
+    /** Called once the bytes are in the temporary file, flushed, before they are checked and renamed (a crash test's hook). */
+    onDownloaded?: (() => void) | undefined;
+  } = {},
 ): Promise<StoreResult> {
-  return stagePackage(outDir, fileName, async (sink) => {
-    const result = await client.downloadTo(message, sink, { ...(options.signal ? { signal: options.signal } : {}), ...(options.budget ? { budget: options.budget } : {}) });
-    return result.resumes > 0;
-  });
+  return stagePackage(
+    outDir,
+    fileName,
+    async (sink) => {
+      const result = await client.downloadTo(message, sink, { ...(options.signal ? { signal: options.signal } : {}), ...(options.budget ? { budget: options.budget } : {}) });
+      return result.resumes > 0;
+    },
+    options.onDownloaded,
+  );
 }
 
 /**
  * Fills a temporary file through `fill` (which says whether the bytes were stitched from a resumed transfer),
  * then checks it and puts it under its final name (see storePackage).
  */
-async function stagePackage(outDir: string, fileName: string, fill: (sink: FileSink) => Promise<boolean>): Promise<StoreResult> {
+async function stagePackage(outDir: string, fileName: string, fill: (sink: FileSink) => Promise<boolean>, onFilled?: () => void): Promise<StoreResult> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
   await mkdir(tmpDir, { recursive: true });
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
   const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true });
+  onFilled?.();
   try {
     await checkZip(tmp).catch((err: unknown) => {
       throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
