@@ -1,3 +1,5 @@
+import { setTimeout as realTimer } from "node:timers/promises";
+
 /**
  * The simulator's notion of "now". Visibility timeouts, token expiry, import progress, the throttle's
  * token bucket and Retry-After windows are all computed from it on demand (no timers), so a test can
@@ -44,5 +46,13 @@ export class SimulatedClock {
     }
     this.#offset += milliseconds;
     return this.now();
+  }
+
+  /**
+   * Waits `milliseconds` (injected latency). In real time, frozen or not: nothing else would move a frozen
+   * clock. A test's virtual clock overrides it to wait on its own timers (test/support/virtual-clock.ts).
+   */
+  sleep(milliseconds: number): Promise<void> {
+    return realTimer(milliseconds);
   }
 }

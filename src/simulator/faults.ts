@@ -35,7 +35,7 @@ export interface BodyFault extends FaultSelector {
   afterBytes: number;
 }
 
-/** Delay the answer by `ms` milliseconds of real time. Several firing latency rules add up. */
+/** Delay the answer by `ms` milliseconds (real time; a test's virtual clock, its own time). Several firing latency rules add up. */
 export interface LatencyFault extends FaultSelector {
   kind: "latency";
   ms: number;

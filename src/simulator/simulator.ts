@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { handleAdmin } from "./admin.ts";
 import { TokenAuthority, type ClientCredentials } from "./auth.ts";
 import { SimulatedClock } from "./clock.ts";
@@ -36,7 +35,7 @@ import {
 } from "./options.ts";
 import { SeededRandom, deriveSeed } from "./random.ts";
 import { findOptionsProblem, findProblem, validateExportSeed, validateFaults } from "./schema.ts";
-import { RetryAfterLedger, TokenBucket, retryAfter } from "./throttle.ts";
+import { RetryAfterLedger, TokenBucket, inFlightGraceMs, retryAfter } from "./throttle.ts";
 
 /** What a client needs to connect, as `fno-connector simulate` prints it. */
 export interface SimulatorConnection {
@@ -160,7 +159,7 @@ export class Simulator {
   readonly #ids: SeededRandom;
   /** Content seeds of generated packages. */
   readonly #contentSeeds: SeededRandom;
-  readonly #ledger = new RetryAfterLedger();
+  readonly #ledger: RetryAfterLedger;
   #faults: FaultPlan;
   #throttle: { bucket: TokenBucket; endpoints: ReadonlySet<EndpointName> } | undefined;
   /** Seeds run one after another, so queue order and IDs follow call order even when calls overlap. */
@@ -173,6 +172,7 @@ export class Simulator {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.clock = options.clock instanceof SimulatedClock ? options.clock : new SimulatedClock(options.clock);
+    this.#ledger = new RetryAfterLedger(this.clock.frozen ? 0 : inFlightGraceMs);
     this.#seed = options.seed ?? 1;
     this.#tenantId = options.tenantId ?? defaultIds.tenantId;
     this.#client = options.client ?? { clientId: defaultIds.clientId, clientSecret: defaultIds.clientSecret };
@@ -403,8 +403,9 @@ export class Simulator {
   async #serve(exchange: Exchange, route: Route): Promise<void> {
     const endpoint = route.endpoint;
     this.#counters.request(endpoint);
+    const receipt = this.#ledger.receive();
     const decision = this.#faults.decide(endpoint);
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.latencyMs > 0) await this.clock.sleep(decision.latencyMs);
 
     let form: URLSearchParams | undefined;
     let client: string;
@@ -425,7 +426,7 @@ export class Simulator {
     }
 
     const now = this.clock.now();
-    const punctuality = this.#ledger.check(client, now, exchange.req.socket);
+    const punctuality = this.#ledger.check(client, { receipt, now, connection: exchange.req.socket });
     if (punctuality === "early") this.#counters.add("early");
     if (punctuality === "in-flight") this.#counters.add("inFlightAtAnnouncement");
     if (this.#throttle?.endpoints.has(endpoint)) {

@@ -44,27 +44,52 @@ export class TokenBucket {
  * counted as "early". A client is keyed by what identifies it to the service (its client ID), not by
  * its connection: a well-behaved client holds back every request, not just the one that was refused.
  *
- * A request that arrives on another connection within `inFlightGraceMs` of the announcement may have
- * left the client before the client could read it; it is counted apart as in flight, not as early. A
- * request on the connection that carried the announcement was sent after the client read it (HTTP/1.1
- * sends one request at a time per connection), so it is early however soon it comes.
+ * Which of those requests could not have known (in flight), decided in this order:
+ * - received before the announcing answer was sent (by receipt number, whatever time its latency or token
+ *   request took since): in flight;
+ * - on the connection that carried the announcement: early, however soon it comes (HTTP/1.1 sends one request
+ *   at a time per connection, so the client had read the answer);
+ * - on another connection: in flight if it arrives within `graceMs` of the announcement on the simulator's
+ *   clock. The server cannot see when another connection's request left the client; with a running clock the
+ *   grace is 100 ms of real time (`inFlightGraceMs`). A clock that moves only when told (frozen, or a test's
+ *   virtual clock) does not move while a request is on its way, so its grace is 0: only a request at the
+ *   announcement's own instant is in flight.
  */
 export type Punctuality = "on-time" | "early" | "in-flight";
 
 export const inFlightGraceMs = 100;
 
+/** One request as the ledger sees it: its receipt number (from `receive`), arrival time and connection. */
+export interface Arrival {
+  receipt: number;
+  now: number;
+  connection: object;
+}
+
 export class RetryAfterLedger {
-  readonly #announced = new Map<string, { notBefore: number; at: number; connection: object }>();
+  readonly #graceMs: number;
+  readonly #announced = new Map<string, { notBefore: number; at: number; connection: object; receivedBefore: number }>();
+  #received = 0;
+
+  constructor(graceMs: number) {
+    this.#graceMs = graceMs;
+  }
+
+  /** Numbers a request as it arrives, before anything else is done with it. */
+  receive(): number {
+    return this.#received++;
+  }
 
   announce(client: string, notBefore: number, now: number, connection: object): void {
     const previous = this.#announced.get(client);
-    this.#announced.set(client, { notBefore: Math.max(notBefore, previous?.notBefore ?? 0), at: now, connection });
+    this.#announced.set(client, { notBefore: Math.max(notBefore, previous?.notBefore ?? 0), at: now, connection, receivedBefore: this.#received });
   }
 
-  check(client: string, now: number, connection: object): Punctuality {
+  check(client: string, arrival: Arrival): Punctuality {
     const announced = this.#announced.get(client);
-    if (!announced || now >= announced.notBefore) return "on-time";
-    if (connection !== announced.connection && now - announced.at < inFlightGraceMs) return "in-flight";
+    if (!announced || arrival.now >= announced.notBefore) return "on-time";
+    if (arrival.receipt < announced.receivedBefore) return "in-flight";
+    if (arrival.connection !== announced.connection && arrival.now - announced.at <= this.#graceMs) return "in-flight";
     return "early";
   }
 }

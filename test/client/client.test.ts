@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { FnoClient, FnoError, type FnoClientOptions } from "../../src/client/index.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
 
 const env = "https://contoso.operations.dynamics.com";
 const activity = "6d31e09f-0249-459f-94f0-aaaaaaaaaaaa";
@@ -186,11 +187,14 @@ describe("retries and tokens", () => {
 
   it("aborts a wait when the signal fires", async () => {
     const server = scripted([new Response("", { status: 429, headers: { "retry-after": "60" } })]);
-    const c = new FnoClient({ environmentUrl: env, credential: countingCredential(), fetch: server.fetch });
+    const clock = new VirtualClock();
+    const c = new FnoClient({ environmentUrl: env, credential: countingCredential(), fetch: server.fetch, now: () => clock.now(), sleep: (ms, signal) => clock.sleep(ms, signal) });
     const controller = new AbortController();
     const pending = c.dequeue(activity, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error("stopped by test")), 20);
+    while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve)); // waiting out the Retry-After
+    controller.abort(new Error("stopped by test"));
     await expect(pending).rejects.toThrow("stopped by test");
+    expect(clock.pending).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SimulatorConfigError, defaultIds, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
 import { START, ackPath, call, dequeuePath, postForm, start, token, type DequeuedMessage } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;
@@ -54,6 +55,27 @@ describe("status faults", () => {
     simulator.clock.advance(1);
     await call(simulator, bearer, dequeue);
     expect(simulator.counters().early).toBe(1);
+  });
+
+  it("count a request received before the announcement as in flight, however long its latency kept it", async () => {
+    const clock = new VirtualClock(START);
+    const simulator = await start({
+      clock,
+      faults: {
+        rules: [
+          { endpoint: "dequeue", kind: "latency", ms: 500, times: 1 },
+          { endpoint: "ack", kind: "status", status: 503, retryAfter: 2, times: 1 },
+        ],
+      },
+    });
+    const bearer = await token(simulator);
+    const slow = call(simulator, bearer, dequeue);
+    while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve)); // received, held by its latency
+    const refused = await call(simulator, bearer, ackPath(activity), { json: {} });
+    expect(refused.headers.get("retry-after")).toBe("2");
+    clock.advance(500);
+    expect((await slow).status).toBe(204);
+    expect(simulator.counters()).toMatchObject({ early: 0, inFlightAtAnnouncement: 1 });
   });
 
   it("announce Retry-After as an HTTP date, rounded up to the next whole second", async () => {

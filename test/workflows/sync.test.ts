@@ -1,19 +1,31 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FnoError } from "../../src/client/index.ts";
+import { FnoClient, FnoError } from "../../src/client/index.ts";
+import { LoopbackClientSecretCredential } from "../../src/client/loopback-credential.ts";
 import { defaultIds, startSimulator, type FaultOptions, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import { syncExports, type SyncEvent, type SyncSummary } from "../../src/workflows/export-sync.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
 import { expectedPackages, packagesOnDisk, simulatorClient, tempDir } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;
 const running: Simulator[] = [];
+const stopClocks: Array<() => void> = [];
 afterEach(async () => {
+  for (const stop of stopClocks.splice(0)) stop();
   await Promise.all(running.splice(0).map((sim) => sim.close()));
 });
 
+/**
+ * A simulator seeded with `messages` packages, on a virtual clock that moves by itself whenever the test is idle
+ * (unless the options bring a clock): Retry-After waits, pacing, backoff, latency and visibility timeouts take
+ * no real time.
+ */
 async function simulator(messages: number, options: SimulatorOptions = {}): Promise<Simulator> {
+  const clock = new VirtualClock();
+  stopClocks.push(clock.autoAdvance());
   const sim = await startSimulator({
+    clock,
     seed: 7,
     activities: [
       { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 2048, count: messages }] },
@@ -25,12 +37,26 @@ async function simulator(messages: number, options: SimulatorOptions = {}): Prom
   return sim;
 }
 
+/** The test support's client for `sim`, on the simulator's clock when that is a virtual one (its waits are then virtual too). */
+function clientFor(sim: Simulator): FnoClient {
+  const clock = sim.clock;
+  if (!(clock instanceof VirtualClock)) return simulatorClient(sim);
+  const c = sim.connection;
+  return new FnoClient({
+    environmentUrl: c.environmentUrl,
+    credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
+    retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8 },
+    now: () => clock.now(),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  });
+}
+
 /** Runs a sync and checks the ordering invariant on the way: no message is acknowledged before its file is stored. */
 async function sync(sim: Simulator, outDir: string, concurrency = 4, downloadAttempts?: number): Promise<SyncSummary & { events: SyncEvent[] }> {
   const events: SyncEvent[] = [];
   const durable = new Set<string>();
   const summary = await syncExports({
-    client: simulatorClient(sim),
+    client: clientFor(sim),
     activityId: activity,
     outDir,
     concurrency,
@@ -122,7 +148,7 @@ describe("sync against the simulator", () => {
     withFaults(sim, { rules: [{ kind: "status", endpoint: "token", status: 503, times: 2 }] });
     let expired = false;
     const summary = await syncExports({
-      client: simulatorClient(sim),
+      client: clientFor(sim),
       activityId: activity,
       outDir: out,
       concurrency: 2,
@@ -233,7 +259,7 @@ describe("sync against the simulator", () => {
     // Meanwhile the message was dequeued again elsewhere: the journal's pop receipt is stale.
     withFaults(sim, {});
     sim.clock.advance(31 * 60_000);
-    await simulatorClient(sim).dequeue(activity);
+    await clientFor(sim).dequeue(activity);
     const rerun = await sync(sim, out);
     expect(rerun.problems).toEqual([]);
     expect(sim.counters().staleAcks).toBe(1);
@@ -272,7 +298,7 @@ describe("sync against the simulator", () => {
     const sim = await simulator(2);
     const [victim] = sim.exportMessages(activity);
     // A run dequeued the message and went away; someone (or something) then left an empty file under its name.
-    await simulatorClient(sim).dequeue(activity);
+    await clientFor(sim).dequeue(activity);
     sim.clock.advance(31 * 60_000);
     const out = tempDir("fno-sync-");
     const name = `${victim!.correlationId}.zip`;
