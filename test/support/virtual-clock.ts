@@ -115,7 +115,8 @@ export class VirtualClock extends SimulatedClock {
   async #idle(): Promise<void> {
     for (let quiet = 0; quiet < quietTurns; ) {
       const seen = this.#activity;
-      await new Promise((resolve) => setImmediate(resolve));
+      // A timer turn rather than setImmediate: the loop may then wait in its poll phase for I/O on its way, and does not spin.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const busy = process.getActiveResourcesInfo().some((name) => busyResource.test(name));
       quiet = seen === this.#activity && !busy ? quiet + 1 : 0;
     }

@@ -5,9 +5,12 @@ import type { FnoClient, RetryOptions } from "../../src/client/index.ts";
 import { simulatorClient as clientForSimulator } from "../../src/cli/demo-run.ts";
 import type { Simulator } from "../../src/simulator/index.ts";
 
-/** A client for a running simulator, with short backoff so fault tests stay quick (Retry-After is still honoured in full). */
+/** Short backoff so fault tests stay quick (Retry-After is still honoured in full). */
+export const quickRetry: Partial<RetryOptions> = { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8 };
+
+/** A client for a running simulator, with `quickRetry`. */
 export function simulatorClient(sim: Simulator, retry: Partial<RetryOptions> = {}): FnoClient {
-  return clientForSimulator(sim.connection, { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8, ...retry });
+  return clientForSimulator(sim.connection, { ...quickRetry, ...retry });
 }
 
 export function tempDir(prefix: string): string {

@@ -6,7 +6,7 @@ import { LoopbackClientSecretCredential } from "../../src/client/loopback-creden
 import { defaultIds, startSimulator, type FaultOptions, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import { syncExports, type SyncEvent, type SyncSummary } from "../../src/workflows/export-sync.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
-import { expectedPackages, packagesOnDisk, simulatorClient, tempDir } from "./support.ts";
+import { expectedPackages, packagesOnDisk, quickRetry, simulatorClient, tempDir } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;
 const running: Simulator[] = [];
@@ -45,7 +45,7 @@ function clientFor(sim: Simulator): FnoClient {
   return new FnoClient({
     environmentUrl: c.environmentUrl,
     credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
-    retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8 },
+    retry: quickRetry,
     now: () => clock.now(),
     sleep: (ms, signal) => clock.sleep(ms, signal),
   });
