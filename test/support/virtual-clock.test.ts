@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,8 +31,8 @@ describe("VirtualClock", () => {
   it("auto-advances to the next timer only once file system work has finished", async () => {
     const clock = new VirtualClock(0);
     const stop = clock.autoAdvance();
+    const file = path.join(tmpdir(), `virtual-clock-${process.pid}.bin`);
     try {
-      const file = path.join(tmpdir(), `virtual-clock-${process.pid}.bin`);
       let written = false;
       const writing = writeFile(file, Buffer.alloc(4 << 20)).then(() => (written = true));
       await clock.sleep(60_000);
@@ -41,6 +41,7 @@ describe("VirtualClock", () => {
       await writing;
     } finally {
       stop();
+      await rm(file, { force: true });
     }
   });
 });
