@@ -19,7 +19,7 @@ vi.mock("../../src/dataverse/web-api.ts", async (original) => (await import("../
 vi.mock("../../src/dataverse/deploy.ts", async (original) => {
   const actual = await original<typeof import("../../src/dataverse/deploy.ts")>();
   const { clock } = await import("../cli/virtual-clock.ts");
-  return { ...actual, deployThroughWebApi: (options: Parameters<typeof actual.deployThroughWebApi>[0]) => actual.deployThroughWebApi({ now: clock.now, sleep: clock.sleep, ...options }) };
+  return { ...actual, deployThroughWebApi: (options: Parameters<typeof actual.deployThroughWebApi>[0]) => actual.deployThroughWebApi({ now: () => clock.now(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal), ...options }) };
 });
 
 const manifest = solutionSource().manifest;

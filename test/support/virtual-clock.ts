@@ -28,10 +28,19 @@ export class VirtualClock extends SimulatedClock {
   #activity = 0;
   #auto = false;
   #running = false;
+  readonly #start: number;
+  /** Every wait asked for, in order (a test can hold a client to its retry policy with it). */
+  readonly slept: number[] = [];
 
   /** Starts at `start` (epoch ms). Default: the real time, so tokens stamped with Date.now() agree with it. */
   constructor(start = Date.now()) {
     super({ frozen: true, start });
+    this.#start = start;
+  }
+
+  /** Virtual milliseconds passed since the clock was made. */
+  elapsed(): number {
+    return super.now() - this.#start;
   }
 
   override now(): number {
@@ -42,6 +51,7 @@ export class VirtualClock extends SimulatedClock {
   /** Resolves once the clock has moved `ms` on (at once for 0 or less); rejects with the signal's reason if it aborts first. */
   override sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.#activity++;
+    this.slept.push(ms);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const timer: Timer = {
