@@ -7,6 +7,8 @@ import { createInterface } from "node:readline";
 import { SyncJournal } from "../../src/workflows/journal.ts";
 
 let held: SyncJournal | undefined;
+// Loaded and listening: the test starts its trials once every contender has said so.
+process.stdout.write("ready\n");
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === "release") {
     await held?.close();

@@ -36,8 +36,9 @@ function startContender(): Contender {
 }
 
 let running: Contender[] = [];
-beforeAll(() => {
+beforeAll(async () => {
   running = Array.from({ length: contenders }, startContender);
+  expect(await Promise.all(running.map((contender) => contender.next()))).toEqual(Array(contenders).fill("ready"));
 });
 afterAll(() => {
   for (const contender of running) contender.child.kill();
@@ -51,8 +52,8 @@ describe("the output folder's lock", () => {
       const out = tempDir("fno-lock-");
       mkdirSync(path.join(out, ".fno-sync"));
       writeFileSync(path.join(out, ".fno-sync", "lock"), String(deadPid));
-      // Far enough ahead that every contender has the line before the start (the first trial waits for start-up).
-      const startAt = Date.now() + (trial === 0 ? 3000 : 150);
+      // Far enough ahead that every contender (all loaded and waiting, see beforeAll) has the line before the start.
+      const startAt = Date.now() + 60;
       for (const contender of running) contender.child.stdin.write(`${out} ${startAt}\n`);
       const answers = await Promise.all(running.map((contender) => contender.next()));
       refusals.push(...answers.filter((answer) => answer !== "won"));

@@ -1,10 +1,11 @@
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultRetryOptions } from "../../src/client/index.ts";
+import { defaultRetryOptions, FnoClient, LoopbackClientSecretCredential } from "../../src/client/index.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import { syncExports } from "../../src/workflows/export-sync.ts";
 import { simulatorClient as clientForSimulator } from "../../src/cli/demo-run.ts";
 import { expectedPackages, packagesOnDisk, simulatorClient, tempDir } from "./support.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
 
 const activity = defaultIds.exportActivityId;
 const running: Simulator[] = [];
@@ -67,8 +68,12 @@ describe("resumable downloads", () => {
 
 describe("long runs", () => {
   it("a sync at the default concurrency prints no listener warning, and leaves no listener on the caller's signal", async () => {
+    // Latency on a virtual clock: every request still waits its turn, in no real time.
+    const clock = new VirtualClock();
+    const stopClock = clock.autoAdvance();
     const sim = await startSimulator({
       seed: 12,
+      clock,
       activities: [
         { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 512, count: 300 }] },
         { id: defaultIds.importActivityId, direction: "import" },
@@ -76,15 +81,23 @@ describe("long runs", () => {
       faults: { rules: [{ kind: "latency", endpoint: ["dequeue", "download", "ack"], ms: 5 }] },
     });
     running.push(sim);
+    const c = sim.connection;
+    const client = new FnoClient({
+      environmentUrl: c.environmentUrl,
+      credential: new LoopbackClientSecretCredential(c.authorityHost, c.tenantId, c.clientId, c.clientSecret),
+      now: () => clock.now(),
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    });
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on("warning", onWarning);
     const caller = new AbortController();
     try {
-      const summary = await syncExports({ client: simulatorClient(sim), activityId: activity, outDir: tempDir("fno-long-"), signal: caller.signal });
+      const summary = await syncExports({ client, activityId: activity, outDir: tempDir("fno-long-"), signal: caller.signal });
       expect(summary.stored).toBe(300);
     } finally {
       process.off("warning", onWarning);
+      stopClock();
     }
     expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
     expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
