@@ -12,28 +12,26 @@ import {
   type PolicyTemplate,
   type TemplateParameters,
 } from "../policies/template.ts";
-import { operationScopeKey, policySectionKey, policyTemplateInfo, templateParameterPrefix } from "../connector/index.ts";
+import { isObject, operationScopeKey, policyInstancesOf, policySectionKey, policyTemplateInfo, templateParameterPrefix } from "../connector/index.ts";
 import { GatewayError } from "./errors.ts";
 import { propertiesFile } from "./package.ts";
 
 const sections: readonly PolicySection[] = ["Request", "Response"];
 const instancesPointer = "/properties/policyTemplateInstances";
 
-/** The instances of apiProperties.json, checked for shape; an instance's section defaults to Request. */
+/** The instances of apiProperties.json (read through the model), checked for shape; an instance's section defaults to Request. */
 export function readPolicyInstances(properties: Record<string, unknown>): PolicyInstance[] {
   const inner = properties["properties"];
-  const list = inner !== null && typeof inner === "object" ? (inner as Record<string, unknown>)["policyTemplateInstances"] : undefined;
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new GatewayError("package", `${propertiesFile}#${instancesPointer}: expected an array`);
-  return list.map((entry: unknown, index) => {
-    const where = `${propertiesFile}#${instancesPointer}/${index}`;
-    if (entry === null || typeof entry !== "object") throw new GatewayError("package", `${where}: expected an object`);
-    const { templateId, title, parameters = {} } = entry as { templateId?: unknown; title?: unknown; parameters?: unknown };
+  const list = isObject(inner) ? inner["policyTemplateInstances"] : undefined;
+  if (list !== undefined && !Array.isArray(list)) throw new GatewayError("package", `${propertiesFile}#${instancesPointer}: expected an array`);
+  return policyInstancesOf(properties).map(({ pointer, instance }, index) => {
+    const where = `${propertiesFile}#${pointer}`;
+    if (!isObject(instance)) throw new GatewayError("package", `${where}: expected an object`);
+    const { templateId, title, parameters = {} } = instance;
     if (typeof templateId !== "string" || templateId === "") throw new GatewayError("package", `${where}: templateId is missing`);
-    if (parameters === null || typeof parameters !== "object") throw new GatewayError("package", `${where}: parameters must be an object`);
-    const raw = parameters as Record<string, unknown>;
-    const section = raw[policySectionKey] ?? "Request";
-    const scope = raw[operationScopeKey] ?? [];
+    if (!isObject(parameters)) throw new GatewayError("package", `${where}: parameters must be an object`);
+    const section = parameters[policySectionKey] ?? "Request";
+    const scope = parameters[operationScopeKey] ?? [];
     return {
       templateId,
       title: typeof title === "string" ? title : undefined,
@@ -41,7 +39,7 @@ export function readPolicyInstances(properties: Record<string, unknown>): Policy
       section: sections.find((known) => known.toLowerCase() === String(section).toLowerCase()) ?? String(section),
       operations: (Array.isArray(scope) ? scope : [scope]).map(String),
       parameters: Object.fromEntries(
-        Object.entries(raw)
+        Object.entries(parameters)
           .filter(([key]) => key.startsWith(templateParameterPrefix))
           .map(([key, value]) => [key.slice(templateParameterPrefix.length), value]),
       ),
