@@ -1,0 +1,9 @@
+import type { JobKind } from "../kind.ts";
+
+/**
+ * Every job kind `kind:` can name. The runner validates a job's keys against its kind's settings schema and
+ * passes them on untyped, so each entry's settings type is erased here; each kind checks nothing the schema has
+ * not already checked.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- settings and state types differ per kind; the schema is their check.
+export const jobKinds: readonly JobKind<any, any>[] = [];
