@@ -40,6 +40,12 @@ export interface JobContext<State> {
 /** What one run did, for the status file and `jobs` output: counts by name, e.g. `{ uploaded: 3, failed: 1 }`. */
 export interface JobOutcome {
   counts: Record<string, number>;
+  /**
+   * Items this run had to leave for a later one (a transient failure the transport gave up on, a step cut short
+   * by the signal); 0 or absent when it did all it could. `run --once` exits 1 when any run leaves some. An item
+   * F&O itself rejected (a file moved to error/) is done, not unfinished.
+   */
+  unfinished?: number;
 }
 
 export interface JobKind<Settings, State> {
