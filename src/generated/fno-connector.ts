@@ -84,6 +84,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ExportToPackage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export a data package
+         * @description Starts a new run of an export data project and answers its execution ID. Follow it with Get the summary status of an execution until the status is final, then get the package's address with Get the download URL of an exported package. With change tracking on, only what changed since the last run is exported.
+         */
+        post: operations["ExportToPackage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GenerateImportTargetErrorKeysFile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate the error keys file of an import
+         * @description Starts writing a file with the keys of the records of one entity that failed between staging and target, and answers whether there are any. When it answers true, repeat Get the URL of the error keys file of an import until the URL is not empty.
+         */
+        post: operations["GenerateImportTargetErrorKeysFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetAzureWriteUrl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a write URL for a package upload
+         * @description Returns a short-lived blob address with a shared access signature, to upload a data package for Import a data package. The answer is a JSON text, so read the address with json(body('Get_a_write_URL_for_a_package_upload')?['value'])?['BlobUrl'] (your step's name in place of Get_a_write_URL_for_a_package_upload). Upload with a plain HTTP action (PUT, header x-ms-blob-type BlockBlob, no authentication), never with this connector, so that the connection's token stays with the environment.
+         */
+        post: operations["GetAzureWriteUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionErrors": {
         parameters: {
             query?: never;
@@ -124,6 +184,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionSummaryPageUrl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the link to the execution summary page
+         * @description Returns the address of the F&O page that shows an execution's summary, its staging data and its errors, to put in a notification for the person who fixes a failed import or export.
+         */
+        post: operations["GetExecutionSummaryPageUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionSummaryStatus": {
         parameters: {
             query?: never;
@@ -144,6 +224,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExportedPackageUrl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the download URL of an exported package
+         * @description Returns the short-lived blob address of the package an export produced, once its status is Succeeded or PartiallySucceeded. Download it with a plain HTTP action (GET, no authentication), never with this connector, so that the connection's token stays with the environment. F&O keeps exported packages for 7 days.
+         */
+        post: operations["GetExportedPackageUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportStagingErrorFileUrl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the URL of the staging error file of an import
+         * @description Returns the blob address of the file with the source records of one entity that failed to load into staging, or an empty text when there is none. Download the file with a plain HTTP action (GET, no authentication).
+         */
+        post: operations["GetImportStagingErrorFileUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportTargetErrorKeysFileUrl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the URL of the error keys file of an import
+         * @description Returns the blob address of the error keys file that Generate the error keys file of an import started. It is empty while the file is being written, and always empty when there were no errors: call it in a Do until loop with a delay. Download the file with a plain HTTP action (GET, no authentication).
+         */
+        post: operations["GetImportTargetErrorKeysFileUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetMessageStatus": {
         parameters: {
             query?: never;
@@ -158,6 +298,26 @@ export type paths = {
          * @description Returns where an enqueued import message is in its processing, from Enqueued to Processed.
          */
         post: operations["GetMessageStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ImportFromPackage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a data package
+         * @description Starts importing a data package that was uploaded to the write URL from Get a write URL for a package upload, into an import data project. F&O runs the import in a batch and answers its execution ID at once: follow it with Get the summary status of an execution. Do not run two imports in parallel (turn concurrency off in loops); F&O refuses them.
+         */
+        post: operations["ImportFromPackage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -188,6 +348,34 @@ export type components = {
         };
         /** @description No content. */
         Empty: Record<string, never>;
+        /** @description The result of GetImportTargetErrorKeysFileUrl or GetImportStagingErrorFileUrl. */
+        ErrorFileUrl: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description The short-lived blob address of the error file, or an empty text when there is no file (yet). Download it with a plain HTTP action without authentication. */
+            value?: string;
+        };
+        /** @description The result of GenerateImportTargetErrorKeysFile. */
+        ErrorsExist: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description True when records of the entity failed between staging and target, so an error keys file is being written. */
+            value?: boolean;
+        };
+        /** @description The result of ImportFromPackage or ExportToPackage. */
+        ExecutionIdValue: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description The ID of the execution that was started (the job ID in F&O), for Get the summary status of an execution. */
+            value?: string;
+        };
+        /** @description The result of GetExecutionSummaryPageUrl. */
+        ExecutionSummaryPageUrl: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description The address of the execution summary page in F&O, for people who sign in to the environment. */
+            value?: string;
+        };
         /** @description The overall result of a data management execution. */
         ExecutionSummaryStatus: {
             /** @description The OData metadata address of the result. */
@@ -228,10 +416,33 @@ export type components = {
             /** @description The result of the action. */
             value?: string;
         };
+        /** @description The result of GetExportedPackageUrl. */
+        PackageDownloadUrl: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description The short-lived blob address of the exported package, with its shared access signature. Download it with a plain HTTP action without authentication. */
+            value?: string;
+        };
+        /** @description The result of GetAzureWriteUrl. */
+        PackageWriteUrl: {
+            /** @description The OData metadata address of the result. */
+            "@odata.context"?: string;
+            /** @description A JSON text {"BlobId": …, "BlobUrl": …}, not an object: F&O returns it as one string, and a connector without custom code cannot parse it again. Read the address with json(body('Get_a_write_URL_for_a_package_upload')?['value'])?['BlobUrl']. */
+            value?: string;
+        };
     };
     responses: {
         /** @description The request was not valid; the error text says which value is wrong. */
         BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ODataError"];
+            };
+        };
+        /** @description The environment failed or refused the data project run; the error text says why, for example that the data project does not exist. */
+        DataProjectError: {
             headers: {
                 [name: string]: unknown;
             };
@@ -292,6 +503,17 @@ export type components = {
         activityId: string;
     };
     requestBodies: {
+        /** @description The import execution and the entity whose errors to look up. */
+        GenerateImportTargetErrorKeysFileRequest: {
+            content: {
+                "application/json": {
+                    /** @description The entity name as the data project lists it, for example Customers V3. */
+                    entityName: string;
+                    /** @description The execution ID that Import a data package answered (the job ID in F&O). */
+                    executionId: string;
+                };
+            };
+        };
         /** @description The execution to look up. */
         GetExecutionSummaryStatusRequest: {
             content: {
@@ -452,6 +674,111 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    ExportToPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The data project to run. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The name of the export data project in Data management, which must already exist. */
+                    definitionGroupId: string;
+                    /**
+                     * @description Empty, so that F&O creates a new execution (job ID) for each export.
+                     * @default
+                     */
+                    executionId: string;
+                    /** @description The legal entity (DataAreaId) to export from, for example USMF. */
+                    legalEntityId: string;
+                    /** @description The file name of the exported package, for example Customers.zip. */
+                    packageName: string;
+                    /**
+                     * @description False, because each call starts a new execution rather than rerunning an earlier one.
+                     * @default false
+                     */
+                    reExecute: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The execution ID of the export. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionIdValue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["DataProjectError"];
+        };
+    };
+    GenerateImportTargetErrorKeysFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["GenerateImportTargetErrorKeysFileRequest"];
+        responses: {
+            /** @description Whether the entity has records that failed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorsExist"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    GetAzureWriteUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The name of the blob to create. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A name no other upload uses, for example the package name followed by a GUID (guid() in an expression). */
+                    uniqueFileName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The blob ID and the write address, as a JSON text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageWriteUrl"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     GetExecutionErrors: {
         parameters: {
             query?: never;
@@ -510,6 +837,31 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    GetExecutionSummaryPageUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["GetExecutionSummaryStatusRequest"];
+        responses: {
+            /** @description The address of the execution summary page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionSummaryPageUrl"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     GetExecutionSummaryStatus: {
         parameters: {
             query?: never;
@@ -526,6 +878,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionSummaryStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    GetExportedPackageUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["GetExecutionSummaryStatusRequest"];
+        responses: {
+            /** @description The download address of the package. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageDownloadUrl"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    GetImportStagingErrorFileUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["GenerateImportTargetErrorKeysFileRequest"];
+        responses: {
+            /** @description The staging error file's address, or an empty text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorFileUrl"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    GetImportTargetErrorKeysFileUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["GenerateImportTargetErrorKeysFileRequest"];
+        responses: {
+            /** @description The error keys file's address, or an empty text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorFileUrl"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -566,6 +993,58 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    ImportFromPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The package and the data project to import it with. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The name of the import data project in Data management, which must already exist. */
+                    definitionGroupId: string;
+                    /**
+                     * @description Yes runs the staging-to-target step too; No stops after loading the staging tables.
+                     * @default true
+                     */
+                    execute: boolean;
+                    /**
+                     * @description Empty, so that F&O creates a new execution (job ID) for each import.
+                     * @default
+                     */
+                    executionId: string;
+                    /** @description The legal entity (DataAreaId) the data is imported into, for example USMF. */
+                    legalEntityId: string;
+                    /**
+                     * @description Must be No when the package holds a composite entity (one per package at most); otherwise Yes.
+                     * @default true
+                     */
+                    overwrite: boolean;
+                    /** @description The BlobUrl the package was uploaded to: json(body('Get_a_write_URL_for_a_package_upload')?['value'])?['BlobUrl']. */
+                    packageUrl: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The execution ID of the import. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionIdValue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["DataProjectError"];
         };
     };
 }
