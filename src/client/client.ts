@@ -1,7 +1,10 @@
+import { openAsBlob } from "node:fs";
 import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
 import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
+import { errorCodes, ToolError } from "../errors/index.ts";
+import { blobOperations } from "./errors.ts";
 import type { RetryBudget, RetryOptions } from "./retry.ts";
 import { Transport, type RetryMode, type TransportOptions } from "./transport.ts";
 
@@ -26,6 +29,16 @@ export interface PackageDownload {
 /** One parsed GetExecutionErrors entry; F&O returns the list JSON-encoded inside `value`. */
 export type ExecutionErrors = { raw: string; errors: unknown[] | undefined };
 
+/** Where to upload a package: GetAzureWriteUrl's answer after its second parse. */
+export interface AzureWriteUrl {
+  blobId: string;
+  /** A SAS URL: its signature authorises the upload, and it expires. */
+  blobUrl: string;
+}
+
+export type ImportFromPackageRequest = paths["/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ImportFromPackage"]["post"]["requestBody"]["content"]["application/json"];
+export type ExportToPackageRequest = paths["/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ExportToPackage"]["post"]["requestBody"]["content"]["application/json"];
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -42,6 +55,9 @@ export interface EnqueueOptions extends CallOptions {
 }
 
 export type FnoClientOptions = TransportOptions;
+
+/** Azure Storage REST version sent with uploads (see `uploadBlob`). */
+const blobServiceVersion = "2020-04-08";
 
 const odataHeaders = { Accept: "application/json", "OData-Version": "4.0", "OData-MaxVersion": "4.0" } as const;
 const jsonAccept = { Accept: "application/json" } as const;
@@ -116,6 +132,45 @@ export class FnoClient {
   /** The retry policy in force, defaults filled in. */
   get retryPolicy(): RetryOptions {
     return this.#transport.retryPolicy;
+  }
+
+  /**
+   * Uploads a file to a blob SAS URL (GetAzureWriteUrl's) as a block blob. The body is read from the file for
+   * each attempt (a file-backed Blob, never the whole file in memory), so a retry resends it from its first byte;
+   * writing the same block blob again replaces it, so the upload is safe to repeat. The F&O token is never sent:
+   * the URL's signature is its authorisation, whatever host it names.
+   */
+  async uploadBlob(url: string, file: string, options: CallOptions = {}): Promise<void> {
+    const content = await openAsBlob(file);
+    const response = await this.#transport.send(
+      () =>
+        new Request(url, {
+          method: "PUT",
+          body: content,
+          headers: {
+            "x-ms-blob-type": "BlockBlob",
+            // The storage version decides the largest single-request blob: 5,000 MiB from 2019-12-12 on, 256 MiB
+            // or 64 MiB with the older versions a SAS may name.
+            "x-ms-version": blobServiceVersion,
+            "content-type": "application/octet-stream",
+          },
+        }),
+      { operation: blobOperations.upload, retry: "idempotent", authorize: false, signal: options.signal },
+    );
+    await response.body?.cancel();
+  }
+
+  /**
+   * Downloads a blob SAS URL (an exported package, an error file) into `sink`, resuming like `downloadTo`.
+   * Never sends the F&O token, even when the URL names the environment's own host.
+   */
+  async downloadBlob(url: string, sink: DownloadSink, options: DownloadToOptions = {}): Promise<DownloadResult> {
+    return downloadResumable(this.#transport, url, sink, {
+      authorize: false,
+      operation: blobOperations.download,
+      budget: options.budget ?? this.#transport.budget(),
+      signal: options.signal,
+    });
   }
 
   #locationOf(location: string | DequeueMessage): string {
@@ -197,6 +252,97 @@ export class FnoClient {
     }
   }
 
+  /**
+   * A write URL for a package upload. F&O answers with `value` holding a JSON text `{"BlobId","BlobUrl"}`, parsed
+   * here a second time. Asking again only leaves an unused URL behind, so it is retried like a read.
+   */
+  async getAzureWriteUrl(uniqueFileName: string, options: CallOptions = {}): Promise<AzureWriteUrl> {
+    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetAzureWriteUrl", {
+      body: { uniqueFileName },
+      headers: odataHeaders,
+      fetch: this.#send("GetAzureWriteUrl", "idempotent", options),
+    });
+    return parseWriteUrl(odataValue("GetAzureWriteUrl", data));
+  }
+
+  /**
+   * Starts importing an uploaded package and returns the execution ID. Never re-sent once it may have reached F&O
+   * ("rejected-only"): the import runs as a batch job, a second call would import the package twice, and the
+   * docs say concurrent calls fail. After a failure that leaves it unclear, look the chosen execution ID up
+   * with getExecutionSummaryStatus instead.
+   */
+  async importFromPackage(request: ImportFromPackageRequest, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ImportFromPackage", {
+      body: request,
+      headers: odataHeaders,
+      fetch: this.#send("ImportFromPackage", "rejected-only", options),
+    });
+    return odataValue("ImportFromPackage", data);
+  }
+
+  /**
+   * Starts exporting a data project to a package and returns the execution ID. "rejected-only" for the same
+   * reason as importFromPackage: each call runs an export batch job (and with change tracking consumes the delta).
+   */
+  async exportToPackage(request: ExportToPackageRequest, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ExportToPackage", {
+      body: request,
+      headers: odataHeaders,
+      fetch: this.#send("ExportToPackage", "rejected-only", options),
+    });
+    return odataValue("ExportToPackage", data);
+  }
+
+  /** The SAS URL of an exported package; empty until the package exists. */
+  async getExportedPackageUrl(executionId: string, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExportedPackageUrl", {
+      body: { executionId },
+      headers: odataHeaders,
+      fetch: this.#send("GetExportedPackageUrl", "idempotent", options),
+    });
+    return odataValue("GetExportedPackageUrl", data);
+  }
+
+  /** Asks F&O to write the keys of the records an import could not put into the target; true when there are any. Asking twice only writes the file again. */
+  async generateImportTargetErrorKeysFile(executionId: string, entityName: string, options: CallOptions = {}): Promise<boolean> {
+    const { data } = await this.#api.POST(
+      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GenerateImportTargetErrorKeysFile",
+      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GenerateImportTargetErrorKeysFile", "idempotent", options) },
+    );
+    const value: unknown = data?.value;
+    // Edm.Boolean; a string "true"/"false" is read too, as some OData serialisers write one.
+    if (typeof value === "boolean") return value;
+    if (value === "true" || value === "false") return value === "true";
+    throw new ToolError(errorCodes.remote, `GenerateImportTargetErrorKeysFile: the response's "value" is not a boolean`);
+  }
+
+  /** The SAS URL of an entity's error-keys file; empty while it is being written (or when there are no errors). */
+  async getImportTargetErrorKeysFileUrl(executionId: string, entityName: string, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST(
+      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportTargetErrorKeysFileUrl",
+      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GetImportTargetErrorKeysFileUrl", "idempotent", options) },
+    );
+    return odataValue("GetImportTargetErrorKeysFileUrl", data);
+  }
+
+  /** The SAS URL of an entity's staging error file; empty when there is none. */
+  async getImportStagingErrorFileUrl(executionId: string, entityName: string, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST(
+      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportStagingErrorFileUrl",
+      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GetImportStagingErrorFileUrl", "idempotent", options) },
+    );
+    return odataValue("GetImportStagingErrorFileUrl", data);
+  }
+
+  /** The link to the execution's summary page in F&O (not a blob: it opens in a signed-in browser). */
+  async getExecutionSummaryPageUrl(executionId: string, options: CallOptions = {}): Promise<string> {
+    const { data } = await this.#api.POST(
+      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionSummaryPageUrl",
+      { body: { executionId }, headers: odataHeaders, fetch: this.#send("GetExecutionSummaryPageUrl", "idempotent", options) },
+    );
+    return odataValue("GetExecutionSummaryPageUrl", data);
+  }
+
   #send(operation: string, retry: RetryMode, options: CallOptions): (request: Request) => Promise<Response> {
     return (request) => this.#transport.send(request, { operation, retry, authorize: true, signal: options.signal });
   }
@@ -235,7 +381,29 @@ export function parseMessageId(body: string): string {
   return text.replace(/^"|"$/g, "");
 }
 
-function odataValue(operation: string, data: { value?: string } | undefined): string {
-  if (typeof data?.value !== "string") throw new Error(`${operation}: the response has no "value" string`);
-  return data.value;
+/**
+ * The `value` string of an OData action's answer. The docs show some answers (ExportToPackage,
+ * GetExportedPackageUrl) nested as `{"value":{"value":"…"}}` while Microsoft's own clients read a flat string;
+ * both are accepted (docs/platform-assumptions.md).
+ */
+function odataValue(operation: string, data: unknown): string {
+  let value: unknown = (data as { value?: unknown } | undefined)?.value;
+  if (typeof value === "object" && value !== null && "value" in value) value = (value as { value: unknown }).value;
+  if (typeof value !== "string") throw new ToolError(errorCodes.remote, `${operation}: the response has no "value" string`);
+  return value;
+}
+
+/** GetAzureWriteUrl's inner JSON. Its text is never quoted in an error: the URL carries a signature. */
+function parseWriteUrl(text: string): AzureWriteUrl {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ToolError(errorCodes.remote, `GetAzureWriteUrl: "value" is not the JSON text {"BlobId","BlobUrl"} the documentation describes (${(err as Error).message})`);
+  }
+  const { BlobId, BlobUrl } = (parsed ?? {}) as { BlobId?: unknown; BlobUrl?: unknown };
+  if (typeof BlobUrl !== "string" || !/^https?:\/\//i.test(BlobUrl)) {
+    throw new ToolError(errorCodes.remote, `GetAzureWriteUrl: "value" has no BlobUrl with an http(s) URL`);
+  }
+  return { blobId: typeof BlobId === "string" ? BlobId : "", blobUrl: BlobUrl };
 }

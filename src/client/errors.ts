@@ -8,8 +8,12 @@ import { parseErrorBody, type ParsedErrorBody } from "../http/odata.ts";
 
 export { parseErrorBody, type ParsedErrorBody };
 
+/** The operation names of transfers to and from a blob SAS URL (never sent the F&O token). */
+export const blobOperations = { upload: "BlobUpload", download: "BlobDownload" } as const;
+
 /** What the user most likely has to do, for the statuses people hit most with this API. */
 export function hintFor(status: number | undefined, operation: string): string | undefined {
+  if (operation === blobOperations.upload || operation === blobOperations.download) return blobHint(status, operation);
   switch (status) {
     case undefined:
       return "The environment could not be reached; check the environment URL and the network, then retry.";
@@ -35,6 +39,22 @@ export function hintFor(status: number | undefined, operation: string): string |
     case 503:
     case 504:
       return "The environment's gateway failed; this is usually transient, retry later.";
+    default:
+      return undefined;
+  }
+}
+
+/** Blob URLs are SAS URLs handed out by F&O: their failures mean something else than the environment's. */
+function blobHint(status: number | undefined, operation: string): string | undefined {
+  switch (status) {
+    case undefined:
+      return "The blob storage could not be reached; check the network, then retry.";
+    case 403:
+      return operation === blobOperations.upload
+        ? "The storage refused the write URL: it has most likely expired (write URLs are valid for a limited time); ask for a new one."
+        : "The storage refused the URL: its signature has most likely expired; ask F&O for the URL again.";
+    case 404:
+      return "The blob does not exist (any more): exported packages are kept for 7 days.";
     default:
       return undefined;
   }

@@ -62,9 +62,10 @@ export async function downloadResumable(
   transport: Transport,
   url: string,
   sink: DownloadSink,
-  options: { authorize: boolean; budget: RetryBudget; signal: AbortSignal | undefined },
+  options: { authorize: boolean; budget: RetryBudget; signal: AbortSignal | undefined; operation?: string },
 ): Promise<DownloadResult> {
   const { budget, signal } = options;
+  const operation = options.operation ?? "Download";
   const state: ResumeState = { offset: 0, total: undefined, validator: undefined };
   const result: DownloadResult = { url, bytes: 0, contentLength: undefined, requests: 0, resumes: 0, restarts: 0, received: 0 };
   for (;;) {
@@ -78,7 +79,7 @@ export async function downloadResumable(
     let response;
     try {
       response = await transport.sendStreamed(new Request(url, { method: "GET", headers }), {
-        operation: "Download",
+        operation,
         retry: "idempotent",
         authorize: options.authorize,
         signal,
@@ -128,7 +129,7 @@ export async function downloadResumable(
         const of = state.total === undefined ? "" : ` of ${state.total}`;
         throw new DownloadInterruptedError(`Download broke off after ${state.offset}${of} bytes (${errorCode(err) ?? (err as Error).message}) and the retry budget is spent (${budget.attempts} requests)`, { cause: err });
       }
-      await transport.wait("Download", budget, `body broke off after ${state.offset} bytes (${errorCode(err) ?? "no code"})`, signal);
+      await transport.wait(operation, budget, `body broke off after ${state.offset} bytes (${errorCode(err) ?? "no code"})`, signal);
       continue;
     }
     if (state.total !== undefined && state.offset > state.total) {

@@ -51,6 +51,13 @@ export interface RetryEvent {
   reason: string;
 }
 
+/**
+ * What `send` sends: a request (cloned for each attempt), or a function that makes it afresh for each attempt.
+ * Cloning tees the body, and the unread branch keeps every byte the sent one read: a package uploaded from a
+ * file would be held in memory whole, so a streamed body comes from a factory instead.
+ */
+export type OutgoingRequest = Request | (() => Request);
+
 /** A 2xx answer whose body is a Node stream, read once by the caller (`sendStreamed`). */
 export interface StreamedResponse {
   status: number;
@@ -109,8 +116,8 @@ export class Transport {
     return new RetryBudget({ ...this.retryPolicy, maxAttempts }, this.#now);
   }
 
-  /** Sends `request` (cloned per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
-  async send(request: Request, options: SendOptions): Promise<Response> {
+  /** Sends `request` (cloned, or made afresh, per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
+  async send(request: OutgoingRequest, options: SendOptions): Promise<Response> {
     // fetch keeps an abort listener on the signal it is given until the request is garbage-collected, so a
     // long-lived signal (a sync run's) would collect thousands: fetch gets a signal of its own, linked to the
     // caller's only while this call runs. A body read after send returns (small JSON) is no longer abortable.
@@ -175,7 +182,7 @@ export class Transport {
 
   /** The retry loop around one call, whatever sends its attempts. */
   async #exchange<T>(
-    request: Request,
+    request: OutgoingRequest,
     options: SendOptions,
     signal: AbortSignal | undefined,
     perform: (outgoing: Request, signal: AbortSignal | undefined) => Promise<Reply<T>>,
@@ -191,7 +198,8 @@ export class Transport {
       // The retry after a 401 with a fresh token is part of the same attempt.
       const attempt = counted ? budget.begin() : budget.attempts;
       counted = true;
-      const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
+      const fresh = typeof request === "function" ? request() : request.clone();
+      const outgoing = new Request(fresh, { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
         try {
@@ -201,7 +209,7 @@ export class Transport {
           if (signal?.aborted) throw signal.reason;
           const delay = budget.backoff(this.#random);
           if (credentialsRejected(err) || !budget.allows(delay)) {
-            throw new FnoError({ operation, method: request.method, url: request.url, stage: "token", cause: err });
+            throw new FnoError({ operation, method: outgoing.method, url: outgoing.url, stage: "token", cause: err });
           }
           await this.#wait(operation, attempt, delay, "token request failed", signal);
           continue;
@@ -228,7 +236,7 @@ export class Transport {
         const safe = options.retry === "idempotent" || notConnected(err, policy);
         const delay = budget.backoff(this.#random);
         if (!safe || !budget.allows(delay)) {
-          throw new FnoError({ operation, method: request.method, url: request.url, cause: err });
+          throw new FnoError({ operation, method: outgoing.method, url: outgoing.url, cause: err });
         }
         await this.#wait(operation, attempt, delay, `connection failed (${errorCode(err) ?? "no response"})`, signal);
         continue;
@@ -241,7 +249,7 @@ export class Transport {
 
       if (status === 401 && token !== undefined && !refusedToken) {
         // The token may have been revoked or expired early: one fresh token, then the 401 stands.
-        refusedToken = { token, error: await errorFromReply(reply, operation, request.method) };
+        refusedToken = { token, error: await errorFromReply(reply, operation, outgoing.method) };
         this.#tokens.invalidate(token);
         counted = false;
         continue;
@@ -260,7 +268,7 @@ export class Transport {
           continue;
         }
       }
-      throw await errorFromReply(reply, operation, request.method, retryAfterMs);
+      throw await errorFromReply(reply, operation, outgoing.method, retryAfterMs);
     }
   }
 
