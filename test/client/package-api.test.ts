@@ -34,6 +34,14 @@ function client(fetch: (r: Request) => Promise<Response>): FnoClient {
 }
 
 const odata = (value: unknown, status = 200) => new Response(JSON.stringify({ "@odata.context": `${env}/data/$metadata#Edm.String`, value }), { status, headers: { "content-type": "application/json" } });
+/** The error a call rejects with (the test fails if it resolves). */
+async function failure<E extends Error = Error>(call: Promise<unknown>): Promise<E> {
+  return call.then(
+    () => expect.unreachable("the call should have failed"),
+    (e: unknown) => e as E,
+  );
+}
+
 const reset = () => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }) });
 
 describe("package API actions", () => {
@@ -46,11 +54,11 @@ describe("package API actions", () => {
 
   it("GetAzureWriteUrl with a value that is not the documented JSON names the action and leaks no URL", async () => {
     for (const value of ["not json", JSON.stringify({ BlobId: "x" }), JSON.stringify({ BlobUrl: "ftp://x" })]) {
-      const error = await client(scripted([odata(value)]).fetch).getAzureWriteUrl("u").catch((e: unknown) => e as Error);
+      const error = await failure(client(scripted([odata(value)]).fetch).getAzureWriteUrl("u"));
       expect(error).toBeInstanceOf(Error);
       expect(error.message).toMatch(/^GetAzureWriteUrl: /);
     }
-    const bad = await client(scripted([odata(`{"BlobUrl":"${sas}"`)]).fetch).getAzureWriteUrl("u").catch((e: unknown) => e as Error);
+    const bad = await failure(client(scripted([odata(`{"BlobUrl":"${sas}"`)]).fetch).getAzureWriteUrl("u"));
     expect(bad.message).not.toContain("sig=");
   });
 
@@ -137,7 +145,7 @@ describe("blob transfers", () => {
 
   it("reports an expired write URL (403) with a hint to ask for a new one, without the signature", async () => {
     const server = scripted([new Response("<Error><Code>AuthenticationFailed</Code></Error>", { status: 403 })]);
-    const error = await client(server.fetch).uploadBlob(sas, file).catch((e: unknown) => e as FnoError);
+    const error = await failure<FnoError>(client(server.fetch).uploadBlob(sas, file));
     expect(error).toBeInstanceOf(FnoError);
     expect(error.status).toBe(403);
     expect(error.message).toMatch(/^BlobUpload failed: HTTP 403.*expired/);
