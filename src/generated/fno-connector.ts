@@ -95,7 +95,7 @@ export type paths = {
         put?: never;
         /**
          * Export a data package
-         * @description Starts a new run of an export data project and answers its execution ID. Follow it with Get the summary status of an execution until the status is final, then get the package's address with Get the download URL of an exported package. With change tracking on, only what changed since the last run is exported.
+         * @description Starts a new run of an export data project and answers its execution ID. Follow it with Get the summary status of an execution until the status is final, then get the package's address with Get the download URL of an exported package. With change tracking on, only what changed since the last run is exported. F&O does not check the data project's name here: with a wrong name it still answers an execution ID, and the status then fails with Execution details were not found.
          */
         post: operations["ExportToPackage"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The name of the export data project in Data management, which must already exist. */
+                    /** @description The Name of the export data project in Data management (not its definition group field), which must already exist. */
                     definitionGroupId: string;
                     /**
                      * @description Empty, so that F&O creates a new execution (job ID) for each export.
@@ -1006,7 +1006,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The name of the import data project in Data management, which must already exist. */
+                    /** @description The Name of the import data project in Data management (not its definition group field), which must already exist. */
                     definitionGroupId: string;
                     /**
                      * @description Yes runs the staging-to-target step too; No stops after loading the staging tables.
