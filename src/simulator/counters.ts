@@ -31,6 +31,12 @@ export interface CounterSnapshot {
   downloadBytes: number;
   /** Import messages accepted. */
   enqueued: number;
+  /** Blob store requests that carried an `Authorization` header (all refused): a token leaking to a SAS URL. */
+  blobAuthorizationAttempts: number;
+  /** Blobs uploaded with PUT. */
+  blobUploads: number;
+  /** Blob GETs whose body was sent in full. */
+  blobDownloads: number;
 }
 
 type Tally = Exclude<keyof CounterSnapshot, "requests" | "responses">;
@@ -79,6 +85,9 @@ export class Counters {
       downloadsAborted: 0,
       downloadBytes: 0,
       enqueued: 0,
+      blobAuthorizationAttempts: 0,
+      blobUploads: 0,
+      blobDownloads: 0,
     };
   }
 }

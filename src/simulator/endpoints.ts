@@ -9,9 +9,24 @@ export const endpointNames = [
   "getExecutionIdByMessageId",
   "getExecutionSummaryStatus",
   "getExecutionErrors",
+  "getAzureWriteUrl",
+  "importFromPackage",
+  "importFromPackageAsync",
+  "exportToPackage",
+  "exportToPackageAsync",
+  "getExportedPackageUrl",
+  "generateImportTargetErrorKeysFile",
+  "getImportTargetErrorKeysFileUrl",
+  "getImportStagingErrorFileUrl",
+  "getExecutionSummaryPageUrl",
+  "blobPut",
+  "blobGet",
 ] as const;
 
 export type EndpointName = (typeof endpointNames)[number];
 
-/** The F&O endpoints (everything but the token endpoint): they need a bearer token and can be throttled. */
-export const environmentEndpoints: readonly EndpointName[] = endpointNames.filter((name) => name !== "token");
+/** The blob store's endpoints: on their own origin, authorized by the SAS in the URL, never by a bearer token. */
+export const blobEndpoints: readonly EndpointName[] = ["blobPut", "blobGet"];
+
+/** The F&O endpoints (neither the token endpoint nor the blob store): they need a bearer token and can be throttled. */
+export const environmentEndpoints: readonly EndpointName[] = endpointNames.filter((name) => name !== "token" && !blobEndpoints.includes(name));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { ZipFile } from "yazl";
-import { SeededRandom } from "./random.ts";
+import { SeededRandom, deriveSeed } from "./random.ts";
 
 /** The bytes behind one export message's download, opened afresh for every download. */
 export interface ExportBody {
@@ -15,11 +15,11 @@ export interface OpenedBody {
 }
 
 export interface GeneratedPackage {
-  /** Data entity named in the manifest and in the CSV entry's file name. */
-  entity: string;
-  /** Size of the CSV entry in bytes; the zip adds a few hundred bytes of headers around it. */
+  /** The data entity, or several in manifest order; each has a CSV entry named after it. */
+  entity: string | string[];
+  /** Size of each CSV entry in bytes; the zip adds a few hundred bytes of headers around them. */
   dataBytes: number;
-  /** Seed of the CSV rows; the same seed always gives the same package, byte for byte. */
+  /** Seed of the first entity's CSV rows (the others derive theirs from it); the same seed always gives the same package, byte for byte. */
   contentSeed: number;
 }
 
@@ -38,16 +38,21 @@ export function generatedPackage(content: GeneratedPackage): ExportBody {
       new Promise<OpenedBody>((resolve) => {
         const zip = new ZipFile();
         const options = { compress: false, mtime: PACKAGE_MTIME };
-        zip.addBuffer(manifestXml(content.entity), "Manifest.xml", options);
+        const entities = typeof content.entity === "string" ? [content.entity] : content.entity;
+        zip.addBuffer(manifestXml(entities), "Manifest.xml", options);
         zip.addBuffer(packageHeaderXml(), "PackageHeader.xml", options);
-        let rows: Readable | undefined;
-        zip.addReadStreamLazy(`${content.entity}.csv`, { ...options, size: content.dataBytes }, (cb) => {
-          rows = Readable.from(csvChunks(content.dataBytes, content.contentSeed));
-          cb(null, rows);
+        const rows: Readable[] = [];
+        entities.forEach((entity, index) => {
+          const seed = index === 0 ? content.contentSeed : deriveSeed(content.contentSeed, entity);
+          zip.addReadStreamLazy(`${entity}.csv`, { ...options, size: content.dataBytes }, (cb) => {
+            const entityRows = Readable.from(csvChunks(content.dataBytes, seed));
+            rows.push(entityRows);
+            cb(null, entityRows);
+          });
         });
         const stream = zip.outputStream as Readable;
         // A client that hangs up (or an injected reset) destroys the output; stop generating rows too.
-        stream.once("close", () => rows?.destroy());
+        stream.once("close", () => rows.forEach((entityRows) => entityRows.destroy()));
         endWithSize(zip, (size) => resolve({ size, stream }));
       }),
   };
@@ -113,14 +118,19 @@ function endWithSize(zip: ZipFile, onSize: (size: number) => void): void {
   });
 }
 
-function manifestXml(entity: string): Buffer {
+function manifestXml(entities: string[]): Buffer {
   // RIS reads `//EntityName` and rewrites `InputFilePath` in real manifests; the rest of
   // a real manifest is left out.
-  const name = escapeXml(entity);
+  const entries = entities.map((entity) => {
+    const name = escapeXml(entity);
+    return (
+      `    <DataManagementPackageEntityData>\r\n      <EntityName>${name}</EntityName>\r\n` +
+      `      <InputFilePath>${name}.csv</InputFilePath>\r\n    </DataManagementPackageEntityData>\r\n`
+    );
+  });
   return Buffer.from(
     `<?xml version="1.0" encoding="utf-8"?>\r\n<DataManagementPackageManifest>\r\n  <PackageEntityList>\r\n` +
-      `    <DataManagementPackageEntityData>\r\n      <EntityName>${name}</EntityName>\r\n` +
-      `      <InputFilePath>${name}.csv</InputFilePath>\r\n    </DataManagementPackageEntityData>\r\n` +
+      entries.join("") +
       `  </PackageEntityList>\r\n</DataManagementPackageManifest>\r\n`,
   );
 }
@@ -133,7 +143,7 @@ function packageHeaderXml(): Buffer {
   );
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

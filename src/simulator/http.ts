@@ -68,7 +68,7 @@ export class Exchange {
   }
 
   /** Streams `size` bytes; resolves with how many body bytes were written and whether that was all. */
-  async stream(status: number, headers: OutgoingHttpHeaders, size: number, source: AsyncIterable<Buffer>): Promise<{ sent: number; complete: boolean }> {
+  async stream(status: number, headers: OutgoingHttpHeaders, size: number, source: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<{ sent: number; complete: boolean }> {
     const sent = await this.#write(status, headers, size, source);
     return { sent, complete: sent === size && this.res.writableFinished };
   }

@@ -110,21 +110,21 @@ export class ImportLedger {
     return message && this.#status(message, now) !== "Enqueued" ? message.executionId : EMPTY_GUID;
   }
 
-  /** GetExecutionSummaryStatus, in DMFExecutionSummaryStatus terms. */
-  summaryStatus(executionId: string, now: number): string {
+  /** GetExecutionSummaryStatus, in DMFExecutionSummaryStatus terms; undefined when no picked-up message has the ID. */
+  summaryStatus(executionId: string, now: number): string | undefined {
     const message = this.#pickedUp(executionId, now);
-    if (!message) return "Unknown";
+    if (!message) return undefined;
     const status = this.#status(message, now);
     if (status === "Processing") return "Executing";
     if (status === "Processed") return "Succeeded";
     return status === "ProcessedWithErrors" ? "PartiallySucceeded" : "Failed";
   }
 
-  /** GetExecutionErrors: the errors as a JSON string, reported once processing has finished. */
-  executionErrors(executionId: string, now: number): string {
+  /** GetExecutionErrors: the errors as a JSON string, reported once processing has finished; undefined when no picked-up message has the ID. */
+  executionErrors(executionId: string, now: number): string | undefined {
     const message = this.#pickedUp(executionId, now);
-    const finished = message !== undefined && this.#status(message, now) === message.outcome;
-    return JSON.stringify(finished ? message.errors : []);
+    if (!message) return undefined;
+    return JSON.stringify(this.#status(message, now) === message.outcome ? message.errors : []);
   }
 
   messages(activityId: string): ImportMessage[] {

@@ -12,5 +12,8 @@ export type { FaultRule, StatusFault, BodyFault, LatencyFault } from "./faults.t
 export type { ThrottleOptions } from "./throttle.ts";
 export type { ImportOptions, ImportOutcomeRule, ImportOutcomeStatus, ExecutionError } from "./import-queue.ts";
 export type { CounterSnapshot } from "./counters.ts";
+export type { PackageApiOptions, ImportCall, PackageExecutionState } from "./package-api.ts";
+export type { DefinitionGroupOptions, PackageOutcomeRule, PackageOutcomeStatus, EntityErrorFiles, ExecutionSummaryStatus } from "./package-executions.ts";
+export type { BlobStore, BlobState, BlobKind } from "./blob-store.ts";
 export { endpointNames, type EndpointName } from "./endpoints.ts";
 export type { ClientCredentials } from "./auth.ts";

@@ -2,6 +2,7 @@ import type { ClientCredentials } from "./auth.ts";
 import type { ClockOptions, SimulatedClock } from "./clock.ts";
 import type { FaultRule } from "./faults.ts";
 import type { ImportOptions } from "./import-queue.ts";
+import type { PackageApiOptions } from "./package-api.ts";
 import type { ThrottleOptions } from "./throttle.ts";
 
 /** How a simulator run is set up; a scenario file holds the same fields (minus a clock instance). */
@@ -25,6 +26,10 @@ export interface SimulatorOptions {
   /** Recurring data jobs. Default: one export and one import job with the IDs in `defaultIds`. */
   activities?: ActivityOptions[];
   import?: ImportOptions;
+  /** The data management package API: data projects, execution timing and outcomes, SAS lifetimes. */
+  packageApi?: PackageApiOptions;
+  /** TCP port of the blob store's own origin on 127.0.0.1; 0 (default) picks a free one. */
+  blobPort?: number;
   faults?: FaultOptions;
   /** A clock to share with the test (to advance it), or options for a new one. Default: real time. */
   clock?: SimulatedClock | ClockOptions;
@@ -72,6 +77,9 @@ export const defaultIds = {
   // The prefix is the activity ID of the example in Microsoft's recurring integrations article.
   exportActivityId: "6d31e09f-0000-4000-8000-000000000001",
   importActivityId: "6d31e09f-0000-4000-8000-000000000002",
+  // Data project names, which is what the package API's definitionGroupId carries.
+  exportDefinitionGroupId: "Simulator export",
+  importDefinitionGroupId: "Simulator import",
 } as const;
 
 export const DEFAULT_ENTITY = "Customers V3";

@@ -87,6 +87,8 @@ const faults = {
 };
 
 const count = { type: "integer", minimum: 1, maximum: seedLimits.messages };
+/** An entity name: it becomes a file name inside a package zip, so no path separators. */
+const entityName = { type: "string", minLength: 1, pattern: "^[^/\\\\]+$" };
 const exportSeed = {
   type: "object",
   required: ["kind"],
@@ -100,8 +102,7 @@ const exportSeed = {
         properties: {
           kind: {},
           dataBytes: { type: "integer", minimum: 0, maximum: seedLimits.bytes },
-          // Becomes a file name inside the zip: no path separators.
-          entity: { type: "string", minLength: 1, pattern: "^[^/\\\\]+$" },
+          entity: entityName,
           contentSeed: { type: "integer", minimum: 0, maximum: 0xffffffff },
           count,
         },
@@ -127,6 +128,65 @@ const executionError = {
   required: ["RecordId", "Field", "ErrorMessage"],
   additionalProperties: false,
   properties: { RecordId: { type: "string" }, Field: { type: "string" }, ErrorMessage: { type: "string" } },
+};
+
+const csvLines = { type: "array", items: { type: "string" }, maxItems: 100_000 };
+
+const packageApi = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    definitionGroups: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "direction"],
+        additionalProperties: false,
+        properties: {
+          id: { type: "string", minLength: 1 },
+          direction: { enum: ["export", "import"] },
+          entities: { type: "array", items: entityName, minItems: 1, maxItems: 100 },
+          // Export packages are built in memory: at most 64 MiB per entity.
+          dataBytes: { type: "integer", minimum: 0, maximum: 64 * 1024 * 1024 },
+        },
+      },
+    },
+    notRunSeconds: seconds,
+    executingSeconds: seconds,
+    errorKeysFileSeconds: seconds,
+    writeUrlLifetimeSeconds: seconds,
+    readUrlLifetimeSeconds: seconds,
+    retentionDays: { type: "number", minimum: 0, maximum: 365 },
+    importCallMs: latencyMs,
+    nestedValues: { type: "boolean" },
+    // Uploads are held in memory.
+    maxBlobBytes: { type: "integer", minimum: 0, maximum: 1024 * 1024 * 1024 },
+    outcomes: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["status"],
+        additionalProperties: false,
+        properties: {
+          direction: { enum: ["export", "import"] },
+          definitionGroupId: { type: "string" },
+          legalEntityId: { type: "string" },
+          entity: { type: "string" },
+          status: { enum: ["Succeeded", "PartiallySucceeded", "Failed", "Canceled", "Unknown"] },
+          errors: { type: "array", items: executionError },
+          entityErrors: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["entity"],
+              additionalProperties: false,
+              properties: { entity: { type: "string", minLength: 1 }, errorKeys: csvLines, stagingErrors: csvLines },
+            },
+          },
+        },
+      },
+    },
+  },
 };
 
 const options = {
@@ -181,6 +241,8 @@ const options = {
         },
       },
     },
+    packageApi,
+    blobPort: { type: "integer", minimum: 0, maximum: 65535 },
     faults,
     clock: {
       type: "object",

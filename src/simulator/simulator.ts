@@ -3,9 +3,10 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import { handleAdmin } from "./admin.ts";
 import { TokenAuthority, type ClientCredentials } from "./auth.ts";
+import { BlobStore, sendAzureError, type AzureError, type BlobState } from "./blob-store.ts";
 import { SimulatedClock } from "./clock.ts";
 import { Counters, type CounterSnapshot } from "./counters.ts";
-import { environmentEndpoints, type EndpointName } from "./endpoints.ts";
+import { blobEndpoints, environmentEndpoints, type EndpointName } from "./endpoints.ts";
 import { SimulatorConfigError } from "./errors.ts";
 import { fixedBytes, fromOffset, generatedPackage, measureBody, rangeStart, type ExportBody } from "./export-package.ts";
 import { ExportQueue, type ExportMessage } from "./export-queue.ts";
@@ -23,6 +24,7 @@ import {
   sendJson,
 } from "./http.ts";
 import { ImportLedger } from "./import-queue.ts";
+import { ActionFailure, PackageApi, type ImportCall, type PackageExecutionState } from "./package-api.ts";
 import {
   DEFAULT_ENTITY,
   canonicalActivityId,
@@ -50,6 +52,11 @@ export interface SimulatorConnection {
   tokenUrlV2: string;
   exportActivityIds: string[];
   importActivityIds: string[];
+  /** The data projects (definition groups) the package API knows, by direction. */
+  exportDefinitionGroupIds: string[];
+  importDefinitionGroupIds: string[];
+  /** The blob store's own origin (`http://127.0.0.1:<port>`), where package API SAS URLs point. */
+  blobUrl: string;
   adminUrl: string;
 }
 
@@ -89,11 +96,22 @@ export interface ImportMessageState {
   enqueuedAt: string;
 }
 
-type ActionName = "GetMessageStatus" | "GetExecutionIdByMessageId" | "GetExecutionSummaryStatus" | "GetExecutionErrors";
+type ParameterType = "string" | "boolean";
+type ActionResult = string | boolean;
+
+/** One data management action: its parameters (all required, as F&O's model state demands), result type and behaviour. */
+interface ActionSpec {
+  parameters: Record<string, ParameterType>;
+  /** Default Edm.String. */
+  returns?: "Edm.String" | "Edm.Boolean";
+  /** The docs show this action's value nested, `{"value":{"value":…}}`; served so when `packageApi.nestedValues` is set. */
+  nestable?: boolean;
+  run: (args: Record<string, ActionResult>, now: number) => ActionResult | Promise<ActionResult>;
+}
 
 interface Route {
   endpoint: EndpointName;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   pattern: RegExp;
   handle: (exchange: Exchange, match: RegExpExecArray, form: URLSearchParams | undefined) => Promise<void>;
 }
@@ -112,15 +130,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { clock, ...data } = options;
   const problem = findOptionsProblem(data);
   if (problem) throw new SimulatorConfigError(problem.message, problem.pointer);
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const simulator = new Simulator(server, { ...data, clock });
+  const server = await listen(options.port ?? 0);
+  let blobServer: Server;
+  try {
+    blobServer = await listen(options.blobPort ?? 0);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const simulator = new Simulator(server, blobServer, { ...data, clock });
   try {
     for (const activity of simulator.activities) {
       for (const request of activity.messages ?? []) {
@@ -135,7 +153,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return simulator;
 }
 
-/** A running simulator; create it with `startSimulator`, which listens first and then builds this around the server. */
+/** An HTTP server listening on 127.0.0.1. */
+async function listen(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** A running simulator; create it with `startSimulator`, which listens first and then builds this around the servers. */
 export class Simulator {
   /** The environment URL, `http://127.0.0.1:<port>`, no trailing slash. */
   readonly url: string;
@@ -144,7 +175,11 @@ export class Simulator {
   readonly clock: SimulatedClock;
   /** The recurring jobs as configured, IDs in canonical form (lower case, no braces). */
   readonly activities: ActivityOptions[];
+  /** The blob store behind the package API's SAS URLs, on its own origin. */
+  readonly blobStore: BlobStore;
   readonly #server: Server;
+  readonly #blobServer: Server;
+  readonly #packages: PackageApi;
   readonly #seed: number;
   readonly #tenantId: string;
   readonly #client: ClientCredentials;
@@ -154,6 +189,7 @@ export class Simulator {
   readonly #importActivities = new Set<string>();
   readonly #imports: ImportLedger;
   readonly #maxEnqueueBytes: number;
+  readonly #maxBlobBytes: number;
   readonly #rangeRequests: boolean;
   /** Message, correlation, blob and execution IDs and pop receipts. */
   readonly #ids: SeededRandom;
@@ -165,10 +201,12 @@ export class Simulator {
   /** Seeds run one after another, so queue order and IDs follow call order even when calls overlap. */
   #seeding: Promise<unknown> = Promise.resolve();
   readonly #routes: Route[];
+  readonly #blobRoutes: Route[];
 
-  constructor(server: Server, options: SimulatorOptions) {
+  constructor(server: Server, blobServer: Server, options: SimulatorOptions) {
     const { port } = server.address() as AddressInfo;
     this.#server = server;
+    this.#blobServer = blobServer;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.clock = options.clock instanceof SimulatedClock ? options.clock : new SimulatedClock(options.clock);
@@ -204,12 +242,28 @@ export class Simulator {
         rule.activityId === undefined ? rule : { ...rule, activityId: canonicalActivityId(rule.activityId) },
       ),
     });
+    const packageOptions = options.packageApi ?? {};
+    this.blobStore = new BlobStore(
+      `http://127.0.0.1:${(blobServer.address() as AddressInfo).port}`,
+      new SeededRandom(deriveSeed(this.#seed, "blob-key")),
+      (packageOptions.retentionDays ?? 7) * 24 * 3600 * 1000,
+    );
+    this.#maxBlobBytes = packageOptions.maxBlobBytes ?? 256 * 1024 * 1024;
+    this.#packages = new PackageApi(packageOptions, {
+      blobs: this.blobStore,
+      clock: this.clock,
+      ids: new SeededRandom(deriveSeed(this.#seed, "package-ids")),
+      contentSeeds: new SeededRandom(deriveSeed(this.#seed, "package-content")),
+      environmentUrl: this.url,
+    });
     this.#maxEnqueueBytes = options.maxEnqueueBytes ?? 32 * 1024 * 1024;
     this.#rangeRequests = options.rangeRequests ?? false;
     this.#faults = new FaultPlan([], this.#seed);
     this.#applyFaults(options.faults ?? {});
     this.#routes = this.#buildRoutes();
-    server.on("request", (req, res) => void this.#onRequest(req, res));
+    this.#blobRoutes = this.#buildBlobRoutes();
+    server.on("request", (req, res) => void this.#onRequest(req, res, this.url, this.#routes));
+    blobServer.on("request", (req, res) => void this.#onRequest(req, res, this.blobStore.origin, this.#blobRoutes));
   }
 
   get connection(): SimulatorConnection {
@@ -223,6 +277,9 @@ export class Simulator {
       tokenUrlV2: `${this.url}/${this.#tenantId}/oauth2/v2.0/token`,
       exportActivityIds: [...this.#exports.keys()],
       importActivityIds: [...this.#importActivities],
+      exportDefinitionGroupIds: this.#packages.groupIds("export"),
+      importDefinitionGroupIds: this.#packages.groupIds("import"),
+      blobUrl: this.blobStore.origin,
       adminUrl: `${this.url}/_admin`,
     };
   }
@@ -305,6 +362,21 @@ export class Simulator {
     }));
   }
 
+  /** Package API executions (exports and imports) with their status now and their package's SHA-256. */
+  packageExecutions(): PackageExecutionState[] {
+    return this.#packages.executions(this.clock.now());
+  }
+
+  /** Every ImportFromPackage call, accepted or refused, in arrival order. */
+  importCalls(): ImportCall[] {
+    return this.#packages.importCalls();
+  }
+
+  /** Every blob in the store (uploads, export packages, error files), deleted ones included. */
+  blobs(): BlobState[] {
+    return this.blobStore.blobs();
+  }
+
   counters(): CounterSnapshot {
     return this.#counters.snapshot();
   }
@@ -325,11 +397,13 @@ export class Simulator {
     return this.#auth.expireAll();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err ? reject(err) : resolve()));
-      this.#server.closeAllConnections();
-    });
+  async close(): Promise<void> {
+    const closing = (server: Server) =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+    await Promise.all([closing(this.#server), closing(this.#blobServer)]);
   }
 
   #applyFaults(faults: FaultOptions): void {
@@ -360,10 +434,10 @@ export class Simulator {
     );
   }
 
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #onRequest(req: IncomingMessage, res: ServerResponse, origin: string, routes: Route[]): Promise<void> {
     try {
-      const url = new URL(req.url ?? "/", this.url);
-      if (url.pathname === "/_admin" || url.pathname.startsWith("/_admin/")) {
+      const url = new URL(req.url ?? "/", origin);
+      if (origin === this.url && (url.pathname === "/_admin" || url.pathname.startsWith("/_admin/"))) {
         await handleAdmin(this, req, res, url);
         return;
       }
@@ -373,7 +447,7 @@ export class Simulator {
         sendJson(res, 400, fnoError("Bad Request", malformed));
         return;
       }
-      const candidates = this.#routes.filter((route) => route.pattern.test(url.pathname));
+      const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       const route = candidates.find((candidate) => candidate.method === req.method);
       if (!route) {
         const allowed = [...new Set(candidates.map((candidate) => candidate.method))];
@@ -407,11 +481,21 @@ export class Simulator {
     const decision = this.#faults.decide(endpoint);
     if (decision.latencyMs > 0) await this.clock.sleep(decision.latencyMs);
 
+    const match = route.pattern.exec(exchange.url.pathname)!;
     let form: URLSearchParams | undefined;
     let client: string;
     if (endpoint === "token") {
       form = await this.#readForm(exchange);
       client = `token:${(form.get("client_id") ?? "").toLowerCase()}`;
+    } else if (blobEndpoints.includes(endpoint)) {
+      // The SAS in the URL is the only credential; a bearer token here is a leak, refused and counted.
+      const refusal = this.blobStore.refusal(exchange, decodeURIComponent(match[1]!), endpoint === "blobPut" ? "w" : "r", this.clock.now());
+      if (refusal) {
+        if (exchange.header("authorization") !== undefined) this.#counters.add("blobAuthorizationAttempts");
+        await sendAzureError(exchange, this.clock.now(), refusal);
+        return;
+      }
+      client = "blob";
     } else {
       const check = this.#auth.verify(exchange.req.headers.authorization);
       if (!check.ok) {
@@ -435,7 +519,7 @@ export class Simulator {
         this.#counters.add("throttled");
         const { header, notBefore } = retryAfter(Math.max(1, waitMs / 1000), "seconds", now);
         this.#ledger.announce(client, notBefore, now, exchange.req.socket);
-        await exchange.json(429, fnoError("Too Many Requests", THROTTLED_TEXT), { "content-type": JSON_TYPE, "retry-after": header });
+        await this.#answerError(exchange, 429, THROTTLED_TEXT, { "retry-after": header });
         return;
       }
     }
@@ -447,23 +531,29 @@ export class Simulator {
       return;
     }
     exchange.bodyFault = outcome;
-    const match = route.pattern.exec(exchange.url.pathname)!;
     await route.handle(exchange, match, form);
   }
 
   async #answerStatusFault(exchange: Exchange, fault: StatusFault, client: string, now: number): Promise<void> {
-    const headers: Record<string, string> = { "content-type": JSON_TYPE };
+    const headers: Record<string, string> = {};
     if (fault.retryAfter !== undefined) {
       const { header, notBefore } = retryAfter(fault.retryAfter, fault.retryAfterFormat ?? "seconds", now);
       headers["retry-after"] = header;
       this.#ledger.announce(client, notBefore, now, exchange.req.socket);
     }
     const text = fault.message ?? (fault.status === 429 ? THROTTLED_TEXT : `Simulated HTTP ${fault.status} on ${exchange.endpoint}.`);
+    await this.#answerError(exchange, fault.status, text, headers);
+  }
+
+  /** An error in the answering service's own format: Entra's for the token endpoint, Azure storage's XML for blobs, OData's for F&O. */
+  async #answerError(exchange: Exchange, status: number, text: string, headers: Record<string, string>): Promise<void> {
     if (exchange.endpoint === "token") {
-      const error = fault.status === 429 || fault.status === 503 ? "temporarily_unavailable" : fault.status >= 500 ? "server_error" : "invalid_request";
-      await exchange.json(fault.status, { error, error_description: text, error_codes: [] }, headers);
+      const error = status === 429 || status === 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request";
+      await exchange.json(status, { error, error_description: text, error_codes: [] }, { "content-type": JSON_TYPE, ...headers });
+    } else if (blobEndpoints.includes(exchange.endpoint)) {
+      await sendAzureError(exchange, this.clock.now(), azureFault(status, text), headers);
     } else {
-      await exchange.json(fault.status, fnoError(fault.status >= 500 ? "An error has occurred." : (STATUS_CODES[fault.status] ?? "Error"), text), headers);
+      await exchange.json(status, fnoError(status >= 500 ? "An error has occurred." : (STATUS_CODES[status] ?? "Error"), text), { "content-type": JSON_TYPE, ...headers });
     }
   }
 
@@ -476,12 +566,46 @@ export class Simulator {
   }
 
   #buildRoutes(): Route[] {
-    const action = (endpoint: EndpointName, name: ActionName, parameter: string, run: (value: string, now: number) => string): Route => ({
+    const action = (endpoint: EndpointName, name: string, spec: ActionSpec): Route => ({
       endpoint,
       method: "POST",
       pattern: new RegExp(`^${ACTIONS_PATH.replaceAll(".", "\\.")}${name}$`),
-      handle: (exchange) => this.#action(exchange, parameter, run),
+      handle: (exchange) => this.#action(exchange, name, spec),
     });
+    const packages = this.#packages;
+    const str = (args: Record<string, ActionResult>, name: string) => args[name] as string;
+    const bool = (args: Record<string, ActionResult>, name: string) => args[name] as boolean;
+    const byExecution = { executionId: "string" } as const;
+    const byEntity = { executionId: "string", entityName: "string" } as const;
+    const importSpec: ActionSpec = {
+      parameters: { packageUrl: "string", definitionGroupId: "string", executionId: "string", execute: "boolean", overwrite: "boolean", legalEntityId: "string" },
+      run: (args) =>
+        packages.importFromPackage({
+          packageUrl: str(args, "packageUrl"),
+          definitionGroupId: str(args, "definitionGroupId"),
+          executionId: str(args, "executionId"),
+          execute: bool(args, "execute"),
+          overwrite: bool(args, "overwrite"),
+          legalEntityId: str(args, "legalEntityId"),
+        }),
+    };
+    const exportSpec: ActionSpec = {
+      parameters: { definitionGroupId: "string", packageName: "string", executionId: "string", reExecute: "boolean", legalEntityId: "string" },
+      nestable: true,
+      run: (args) =>
+        packages.exportToPackage({
+          definitionGroupId: str(args, "definitionGroupId"),
+          packageName: str(args, "packageName"),
+          executionId: str(args, "executionId"),
+          reExecute: bool(args, "reExecute"),
+          legalEntityId: str(args, "legalEntityId"),
+        }),
+    };
+    // Status and errors: a package execution, else an enqueued message's execution; F&O's error for neither.
+    const executionStatus = (id: string, now: number) =>
+      packages.has(id) ? packages.summaryStatus(id, now) : (this.#imports.summaryStatus(unbrace(id), now) ?? packages.summaryStatus(id, now));
+    const executionErrors = (id: string, now: number) =>
+      packages.has(id) ? packages.executionErrors(id, now) : (this.#imports.executionErrors(unbrace(id), now) ?? packages.executionErrors(id, now));
     return [
       { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v1", form!) },
       { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v2", form!) },
@@ -489,11 +613,60 @@ export class Simulator {
       { endpoint: "download", method: "GET", pattern: /^\/api\/connector\/download\/([^/]+)$/, handle: (ex, m) => this.#download(ex, m[1]!) },
       { endpoint: "ack", method: "POST", pattern: /^\/api\/connector\/ack\/([^/]+)$/, handle: (ex, m) => this.#ack(ex, m[1]!) },
       { endpoint: "enqueue", method: "POST", pattern: /^\/api\/connector\/enqueue\/([^/]+)$/, handle: (ex, m) => this.#enqueue(ex, m[1]!) },
-      action("getMessageStatus", "GetMessageStatus", "messageId", (id, now) => this.#imports.messageStatus(unbrace(id), now)),
-      action("getExecutionIdByMessageId", "GetExecutionIdByMessageId", "_messageId", (id, now) => this.#imports.executionIdOf(unbrace(id), now)),
-      action("getExecutionSummaryStatus", "GetExecutionSummaryStatus", "executionId", (id, now) => this.#imports.summaryStatus(unbrace(id), now)),
-      action("getExecutionErrors", "GetExecutionErrors", "executionId", (id, now) => this.#imports.executionErrors(unbrace(id), now)),
+      action("getMessageStatus", "GetMessageStatus", { parameters: { messageId: "string" }, run: (args, now) => this.#imports.messageStatus(unbrace(str(args, "messageId")), now) }),
+      action("getExecutionIdByMessageId", "GetExecutionIdByMessageId", {
+        parameters: { _messageId: "string" },
+        run: (args, now) => this.#imports.executionIdOf(unbrace(str(args, "_messageId")), now),
+      }),
+      action("getExecutionSummaryStatus", "GetExecutionSummaryStatus", { parameters: byExecution, run: (args, now) => executionStatus(str(args, "executionId"), now) }),
+      action("getExecutionErrors", "GetExecutionErrors", { parameters: byExecution, run: (args, now) => executionErrors(str(args, "executionId"), now) }),
+      action("getAzureWriteUrl", "GetAzureWriteUrl", { parameters: { uniqueFileName: "string" }, run: (args, now) => packages.azureWriteUrl(str(args, "uniqueFileName"), now) }),
+      action("importFromPackage", "ImportFromPackage", importSpec),
+      action("importFromPackageAsync", "ImportFromPackageAsync", importSpec),
+      action("exportToPackage", "ExportToPackage", exportSpec),
+      action("exportToPackageAsync", "ExportToPackageAsync", exportSpec),
+      action("getExportedPackageUrl", "GetExportedPackageUrl", {
+        parameters: byExecution,
+        nestable: true,
+        run: (args, now) => packages.exportedPackageUrl(str(args, "executionId"), now),
+      }),
+      action("generateImportTargetErrorKeysFile", "GenerateImportTargetErrorKeysFile", {
+        parameters: byEntity,
+        returns: "Edm.Boolean",
+        run: (args, now) => packages.generateErrorKeysFile(str(args, "executionId"), str(args, "entityName"), now),
+      }),
+      action("getImportTargetErrorKeysFileUrl", "GetImportTargetErrorKeysFileUrl", {
+        parameters: byEntity,
+        run: (args, now) => packages.errorKeysFileUrl(str(args, "executionId"), str(args, "entityName"), now),
+      }),
+      action("getImportStagingErrorFileUrl", "GetImportStagingErrorFileUrl", {
+        parameters: byEntity,
+        run: (args, now) => packages.stagingErrorFileUrl(str(args, "executionId"), str(args, "entityName"), now),
+      }),
+      action("getExecutionSummaryPageUrl", "GetExecutionSummaryPageUrl", { parameters: byExecution, run: (args) => packages.summaryPageUrl(str(args, "executionId")) }),
     ];
+  }
+
+  /** The blob store's routes, served on its own origin: `/dmf/<blob name>`. */
+  #buildBlobRoutes(): Route[] {
+    const pattern = /^\/dmf\/([^/]+)$/;
+    return [
+      { endpoint: "blobPut", method: "PUT", pattern, handle: (ex, m) => this.#putBlob(ex, decodeURIComponent(m[1]!)) },
+      { endpoint: "blobGet", method: "GET", pattern, handle: (ex, m) => this.#getBlob(ex, decodeURIComponent(m[1]!)) },
+    ];
+  }
+
+  async #putBlob(exchange: Exchange, name: string): Promise<void> {
+    const read = await readBody(exchange.req, this.#maxBlobBytes);
+    if (read === "too-large") {
+      const error: AzureError = { status: 413, code: "RequestBodyTooLarge", message: "The request body is too large and exceeds the maximum permissible limit.", details: { MaxLimit: String(this.#maxBlobBytes) } };
+      return sendAzureError(exchange, this.clock.now(), error, { connection: "close" });
+    }
+    if (await this.blobStore.handlePut(exchange, name, Buffer.concat(read), this.clock.now())) this.#counters.add("blobUploads");
+  }
+
+  async #getBlob(exchange: Exchange, name: string): Promise<void> {
+    if (await this.blobStore.handleGet(exchange, name, this.clock.now())) this.#counters.add("blobDownloads");
   }
 
   async #token(exchange: Exchange, tenant: string, version: "v1" | "v2", form: URLSearchParams): Promise<void> {
@@ -602,8 +775,8 @@ export class Simulator {
     await exchange.json(200, message.messageId);
   }
 
-  /** A data management action: OData request rules, one string parameter, an `Edm.String` result. */
-  async #action(exchange: Exchange, parameter: string, run: (value: string, now: number) => string): Promise<void> {
+  /** A data management action: OData request rules, the action's parameters, its result in the OData envelope. */
+  async #action(exchange: Exchange, name: string, spec: ActionSpec): Promise<void> {
     const headers = exchange.req.headers;
     if (!acceptsJson(headers.accept)) {
       return exchange.json(406, fnoError("Not Acceptable", `The Accept header '${headers.accept}' does not allow application/json.`));
@@ -619,15 +792,30 @@ export class Simulator {
     }
     const body = await this.#readJsonObject(exchange);
     if (!body) return;
-    const unknown = Object.keys(body).find((name) => name !== parameter);
+    const expected = Object.keys(spec.parameters);
+    const unknown = Object.keys(body).find((parameter) => !(parameter in spec.parameters));
     if (unknown !== undefined) {
-      return exchange.json(400, fnoError("Bad Request", `The parameter '${unknown}' in the request payload is not a valid parameter for the operation; expected '${parameter}'.`));
+      const list = expected.map((parameter) => `'${parameter}'`).join(", ");
+      return exchange.json(400, fnoError("Bad Request", `The parameter '${unknown}' in the request payload is not a valid parameter for the operation; expected ${list}.`));
     }
-    const value = body[parameter];
-    if (typeof value !== "string") {
-      return exchange.json(400, fnoError("Bad Request", `The parameter '${parameter}' is missing or is not a string.`));
+    for (const [parameter, type] of Object.entries(spec.parameters)) {
+      if (typeof body[parameter] !== type) {
+        return exchange.json(400, fnoError("Bad Request", `The parameter '${parameter}' is missing or is not a ${type}.`));
+      }
     }
-    await exchange.json(200, { "@odata.context": `${this.url}/data/$metadata#Edm.String`, value: run(value, this.clock.now()) }, ODATA_JSON_HEADERS);
+    let value: ActionResult;
+    try {
+      value = await spec.run(body as Record<string, ActionResult>, this.clock.now());
+    } catch (err) {
+      if (!(err instanceof ActionFailure)) throw err;
+      // F&O wraps an action's exception in a 500 that names the action (RIS issue #71 shows one).
+      return err.status >= 500
+        ? exchange.json(err.status, fnoError("An error has occurred.", `Exception occurred while executing action ${name} on Entity DataManagementDefinitionGroup: ${err.message}`))
+        : exchange.json(err.status, fnoError(STATUS_CODES[err.status] ?? "Error", err.message));
+    }
+    const returns = spec.returns ?? "Edm.String";
+    const envelopeValue = spec.nestable && this.#packages.nestedValues ? { value } : value;
+    await exchange.json(200, { "@odata.context": `${this.url}/data/$metadata#${returns}`, value: envelopeValue }, ODATA_JSON_HEADERS);
   }
 
   /** A JSON object body, or undefined after answering 415/413/400 for anything else. */
@@ -671,6 +859,13 @@ export class Simulator {
 /** The 429 text of F&O's resource-based throttling. */
 const THROTTLED_TEXT =
   "This request could not be processed at this time due to system experiencing high resource utilization.";
+
+/** Azure storage's code and message for a status a fault rule injects on the blob store. */
+function azureFault(status: number, text: string): AzureError {
+  if (status === 500) return { status, code: "InternalError", message: `The server encountered an internal error. Please retry the request. ${text}` };
+  if (status === 503 || status === 429) return { status, code: "ServerBusy", message: `The server is currently unable to receive requests. Please retry your request. ${text}` };
+  return { status, code: "SimulatedFault", message: text };
+}
 
 function unbrace(id: string): string {
   return id.trim().replace(/^\{(.*)\}$/, "$1");

@@ -27,6 +27,9 @@ describe("admin API over HTTP", () => {
       tokenUrlV2: `${simulator.url}/${defaultIds.tenantId}/oauth2/v2.0/token`,
       exportActivityIds: [defaultIds.exportActivityId],
       importActivityIds: [defaultIds.importActivityId],
+      exportDefinitionGroupIds: [defaultIds.exportDefinitionGroupId],
+      importDefinitionGroupIds: [defaultIds.importDefinitionGroupId],
+      blobUrl: simulator.blobStore.origin,
       adminUrl: `${simulator.url}/_admin`,
     });
   });

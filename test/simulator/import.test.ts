@@ -108,12 +108,16 @@ describe("message status over simulated time (fno-api.md §1.5, §2)", () => {
     expect(JSON.parse(value as string)).toEqual(errors);
   });
 
-  it("reports Unknown for IDs it never issued", async () => {
+  it("reports Unknown for message IDs it never issued, and F&O's 500 for execution IDs (RIS issue #71)", async () => {
     const simulator = await start();
     const bearer = await token(simulator);
     expect(await action(simulator, bearer, "GetMessageStatus", { messageId: "5acd8121-d4e1-4cf8-b31f-9713de3e3627" })).toBe("Unknown");
-    expect(await action(simulator, bearer, "GetExecutionSummaryStatus", { executionId: "nope" })).toBe("Unknown");
     expect(await action(simulator, bearer, "GetExecutionIdByMessageId", { _messageId: "nope" })).toBe(EMPTY_GUID);
+    const response = await call(simulator, bearer, actionPath("GetExecutionSummaryStatus"), { json: { executionId: "nope" } });
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { innererror: { message: string } } }).error.innererror.message).toContain(
+      "Execution details were not found for execution id: nope",
+    );
   });
 });
 
