@@ -1,4 +1,7 @@
 import type { JobKind } from "../kind.ts";
+import { downloadKind } from "./download.ts";
+import { monitorKind } from "./monitor.ts";
+import { uploadKind } from "./upload.ts";
 
 /**
  * Every job kind `kind:` can name. The runner validates a job's keys against its kind's settings schema and
@@ -6,4 +9,4 @@ import type { JobKind } from "../kind.ts";
  * not already checked.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- settings and state types differ per kind; the schema is their check.
-export const jobKinds: readonly JobKind<any, any>[] = [];
+export const jobKinds: readonly JobKind<any, any>[] = [uploadKind, monitorKind, downloadKind];

@@ -1,0 +1,27 @@
+import { FnoError } from "../../client/index.ts";
+
+/** The kinds keep nothing between runs in the job's state file: see the README, "Unattended jobs: upload guarantees". */
+export type NoState = Record<string, never>;
+
+export const noState = (): NoState => ({});
+
+/** An activity ID as F&O shows it, braces optional. */
+export const activityIdSchema = {
+  type: "string",
+  pattern: "^\\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\}?$",
+} as const;
+
+export const folderSchema = { type: "string", minLength: 1 } as const;
+
+/**
+ * A failure the environment's side caused (an HTTP error the transport gave up on, an unreachable host, a token
+ * that could not be had): the work is left for the next run. Anything else (a local file system error, a bug)
+ * is not this kind of failure.
+ */
+export function isRemoteFailure(err: unknown): err is FnoError {
+  return err instanceof FnoError;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
