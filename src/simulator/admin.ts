@@ -23,6 +23,9 @@ import type { SeededExport, Simulator } from "./simulator.ts";
  *   POST /_admin/export/{activityId}/messages  ExportSeedRequest | ExportSeedRequest[] → SeededExport[]
  *   GET  /_admin/export/{activityId}/messages  ExportMessageState[]
  *   GET  /_admin/import/{activityId}/messages  ImportMessageState[]
+ *   GET  /_admin/package/executions            PackageExecutionState[] (status now, package SHA-256 and size)
+ *   GET  /_admin/package/import-calls          ImportCall[] (every ImportFromPackage call, refused ones too)
+ *   GET  /_admin/blobs                         BlobState[] (uploads, export packages, error files)
  */
 export async function handleAdmin(simulator: Simulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   try {
@@ -103,6 +106,15 @@ async function route(simulator: Simulator, req: IncomingMessage, path: string): 
     case "/_admin/tokens/expire":
       expect("POST");
       return { expired: simulator.expireTokens() };
+    case "/_admin/package/executions":
+      expect("GET");
+      return simulator.packageExecutions();
+    case "/_admin/package/import-calls":
+      expect("GET");
+      return simulator.importCalls();
+    case "/_admin/blobs":
+      expect("GET");
+      return simulator.blobs();
     default:
       throw new AdminError(404, `no admin endpoint at ${path}`);
   }

@@ -1,0 +1,201 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock, startSimulator, type Simulator } from "../../src/simulator/index.ts";
+import { START, actionPath, call, sha256, start, token } from "./support.ts";
+
+/** A write SAS URL from GetAzureWriteUrl, parsed twice. */
+async function writeUrl(simulator: Simulator, uniqueFileName = "blob-1"): Promise<string> {
+  const response = await call(simulator, await token(simulator), actionPath("GetAzureWriteUrl"), { json: { uniqueFileName } });
+  expect(response.status).toBe(200);
+  return (JSON.parse(((await response.json()) as { value: string }).value) as { BlobUrl: string }).BlobUrl;
+}
+
+function put(url: string, body: string | Buffer, headers: Record<string, string> = { "x-ms-blob-type": "BlockBlob" }): Promise<Response> {
+  return fetch(url, { method: "PUT", headers, body });
+}
+
+/** Azure's XML error: the code, and the text of an extra element if asked. */
+async function azureError(response: Response, element?: string): Promise<{ code: string; detail: string | undefined }> {
+  expect(response.headers.get("content-type")).toBe("application/xml");
+  const xml = await response.text();
+  expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?><Error><Code>')).toBe(true);
+  const code = /<Code>([^<]*)<\/Code>/.exec(xml)![1]!;
+  expect(response.headers.get("x-ms-error-code")).toBe(code);
+  return { code, detail: element ? new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml)?.[1] : undefined };
+}
+
+describe("blob store: Put Blob and Get Blob by SAS", () => {
+  it("stores a PUT with x-ms-blob-type: BlockBlob (201, ETag) and serves it back with Content-Length and ETag", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const bytes = Buffer.from("PK fake package bytes");
+    const stored = await put(url, bytes);
+    expect(stored.status).toBe(201);
+    const etag = stored.headers.get("etag");
+    expect(etag).toMatch(/^"0x[0-9A-F]+"$/);
+    // The write SAS (sp=rw) also reads.
+    const read = await fetch(url);
+    expect(read.status).toBe(200);
+    expect(read.headers.get("etag")).toBe(etag);
+    expect(read.headers.get("content-length")).toBe(String(bytes.length));
+    expect(read.headers.get("x-ms-blob-type")).toBe("BlockBlob");
+    expect(Buffer.from(await read.arrayBuffer())).toEqual(bytes);
+    expect(simulator.blobs()).toEqual([expect.objectContaining({ name: "blob-1", kind: "upload", size: bytes.length, sha256: sha256(bytes) })]);
+    expect(simulator.counters()).toMatchObject({ blobUploads: 1, blobDownloads: 1, blobAuthorizationAttempts: 0 });
+  });
+
+  it("honours one `bytes=N-` range with 206 and Content-Range, and If-Range against the ETag", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const etag = (await put(url, "0123456789")).headers.get("etag")!;
+    const part = await fetch(url, { headers: { range: "bytes=4-" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 4-9/10");
+    expect(await part.text()).toBe("456789");
+    expect((await fetch(url, { headers: { range: "bytes=4-", "if-range": etag } })).status).toBe(206);
+    const changed = await fetch(url, { headers: { range: "bytes=4-", "if-range": '"0xOTHER"' } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toBe("0123456789");
+  });
+
+  it("answers 400 MissingRequiredHeader without x-ms-blob-type, 400 InvalidHeaderValue for another type; nothing stored", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const missing = await put(url, "x", {});
+    expect(missing.status).toBe(400);
+    expect(await azureError(missing, "HeaderName")).toEqual({ code: "MissingRequiredHeader", detail: "x-ms-blob-type" });
+    const wrong = await put(url, "x", { "x-ms-blob-type": "AppendBlob" });
+    expect(wrong.status).toBe(400);
+    expect(await azureError(wrong, "HeaderValue")).toEqual({ code: "InvalidHeaderValue", detail: "AppendBlob" });
+    expect(simulator.blobs()).toEqual([]);
+  });
+
+  it("refuses an expired SAS with 403 AuthenticationFailed once the simulated clock passes `se`", async () => {
+    const simulator = await start({ packageApi: { writeUrlLifetimeSeconds: 60 } });
+    const url = await writeUrl(simulator);
+    expect(new URL(url).searchParams.get("se")).toBe(new Date(START + 60_000).toISOString().replace(".000Z", "Z"));
+    simulator.clock.advance(59_999);
+    expect((await put(url, "in time")).status).toBe(201);
+    simulator.clock.advance(1);
+    const late = await put(url, "too late");
+    expect(late.status).toBe(403);
+    const { code, detail } = await azureError(late, "AuthenticationErrorDetail");
+    expect(code).toBe("AuthenticationFailed");
+    expect(detail).toMatch(/^Signed expiry time \[.*\] must be after signed start time \[.*\]$/);
+    expect(simulator.blobs()[0]!.sha256).toBe(sha256(Buffer.from("in time")));
+  });
+
+  it("refuses a tampered SAS (403 Signature did not match), a read SAS for PUT (403), and no SAS at all (404)", async () => {
+    const simulator = await start();
+    const url = new URL(await writeUrl(simulator));
+    const longer = new URL(url);
+    longer.searchParams.set("se", "2099-01-01T00:00:00Z");
+    const tampered = await put(longer.href, "x");
+    expect(tampered.status).toBe(403);
+    expect(await azureError(tampered, "AuthenticationErrorDetail")).toEqual({ code: "AuthenticationFailed", detail: "Signature did not match." });
+    const otherBlob = new URL(url);
+    otherBlob.pathname = "/dmf/another-blob";
+    expect((await put(otherBlob.href, "x")).status).toBe(403);
+    const bare = await put(`${url.origin}${url.pathname}`, "x");
+    expect(bare.status).toBe(404);
+    expect((await azureError(bare)).code).toBe("ResourceNotFound");
+
+    // An export's read SAS (sp=r) cannot write.
+    const bearer = await token(simulator);
+    await call(simulator, bearer, actionPath("ExportToPackage"), { json: { definitionGroupId: "Simulator export", packageName: "p", executionId: "E", reExecute: false, legalEntityId: "USMF" } });
+    simulator.clock.advance(5000);
+    const readUrl = ((await (await call(simulator, bearer, actionPath("GetExportedPackageUrl"), { json: { executionId: "E" } })).json()) as { value: string }).value;
+    expect(new URL(readUrl).searchParams.get("sp")).toBe("r");
+    const denied = await put(readUrl, "overwrite");
+    expect(denied.status).toBe(403);
+    expect((await azureError(denied)).code).toBe("AuthorizationPermissionMismatch");
+  });
+
+  it("refuses and counts every request that carries an Authorization header, even with a valid SAS", async () => {
+    const simulator = await start();
+    const bearer = await token(simulator);
+    const url = await writeUrl(simulator);
+    const withToken = await put(url, "x", { "x-ms-blob-type": "BlockBlob", authorization: `Bearer ${bearer}` });
+    expect(withToken.status).toBe(403);
+    expect((await azureError(withToken)).code).toBe("AuthenticationFailed");
+    expect((await fetch(url, { headers: { authorization: "Bearer anything" } })).status).toBe(403);
+    expect(simulator.blobStore.authorizationAttempts()).toBe(2);
+    expect(simulator.counters().blobAuthorizationAttempts).toBe(2);
+    expect(simulator.blobs()).toEqual([]);
+  });
+
+  it("answers 413 RequestBodyTooLarge above maxBlobBytes", async () => {
+    const simulator = await start({ packageApi: { maxBlobBytes: 10 } });
+    const url = await writeUrl(simulator);
+    const tooLarge = await put(url, "x".repeat(11));
+    expect(tooLarge.status).toBe(413);
+    expect((await azureError(tooLarge)).code).toBe("RequestBodyTooLarge");
+    expect((await put(url, "x".repeat(10))).status).toBe(201);
+  });
+
+  it("lives on its own origin and closes with the simulator", async () => {
+    // Started here rather than with start(), which would close it a second time after the test.
+    const simulator = await startSimulator({ clock: new SimulatedClock({ frozen: true, start: START }) });
+    const origin = simulator.connection.blobUrl;
+    expect(new URL(origin).hostname).toBe("127.0.0.1");
+    expect(new URL(origin).port).not.toBe(String(simulator.port));
+    // The environment's origin has no blob routes, the blob origin no F&O or admin routes.
+    expect((await fetch(`${simulator.url}/dmf/blob-1`)).status).toBe(404);
+    expect((await fetch(`${origin}/_admin/counters`)).status).toBe(404);
+    await simulator.close();
+    await expect(fetch(`${origin}/dmf/blob-1`)).rejects.toThrow();
+  });
+});
+
+describe("faults on the blob endpoints, by name", () => {
+  it("a status fault on blobPut answers Azure's XML error and stores nothing; a truncate fault on blobGet cuts the body", async () => {
+    const simulator = await start({
+      faults: {
+        rules: [
+          { kind: "status", endpoint: "blobPut", status: 503, times: 1, retryAfter: 2 },
+          { kind: "truncate", endpoint: "blobGet", afterBytes: 3, times: 1 },
+        ],
+      },
+    });
+    const url = await writeUrl(simulator);
+    const busy = await put(url, "0123456789");
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("2");
+    expect((await azureError(busy)).code).toBe("ServerBusy");
+    expect(simulator.blobs()).toEqual([]);
+    expect((await put(url, "0123456789")).status).toBe(201);
+    await expect(fetch(url).then((response) => response.arrayBuffer())).rejects.toThrow();
+    expect(await (await fetch(url)).text()).toBe("0123456789");
+    const counters = simulator.counters();
+    expect(counters.responses.blobPut).toEqual({ "201": 1, "503": 1 });
+    expect(counters.faultsInjected).toBe(2);
+    expect(counters.blobDownloads).toBe(1);
+  });
+
+  it("the default throttle leaves the blob store alone; naming blobGet throttles it", async () => {
+    const simulator = await start({ faults: { throttle: { ratePerSecond: 1, burst: 1 } } });
+    const url = await writeUrl(simulator);
+    expect((await put(url, "x")).status).toBe(201);
+    expect((await fetch(url)).status).toBe(200);
+    simulator.setFaults({ throttle: { ratePerSecond: 1, burst: 1, endpoints: ["blobGet"] } });
+    expect((await fetch(url)).status).toBe(200);
+    const throttled = await fetch(url);
+    expect(throttled.status).toBe(429);
+    expect((await azureError(throttled)).code).toBe("ServerBusy");
+  });
+});
+
+describe("admin API for the package API", () => {
+  it("lists executions, import calls and blobs", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    await put(url, "not a zip");
+    const bearer = await token(simulator);
+    await call(simulator, bearer, actionPath("ImportFromPackage"), {
+      json: { packageUrl: url, definitionGroupId: "Simulator import", executionId: "I-1", execute: true, overwrite: false, legalEntityId: "USMF" },
+    });
+    const get = async (path: string) => (await fetch(`${simulator.url}/_admin${path}`)).json();
+    expect(await get("/package/executions")).toEqual([expect.objectContaining({ executionId: "I-1", status: "NotRun", direction: "import", packageSha256: sha256(Buffer.from("not a zip")) })]);
+    expect(await get("/package/import-calls")).toEqual([expect.objectContaining({ executionId: "I-1", overlapped: false })]);
+    expect(await get("/blobs")).toEqual([expect.objectContaining({ name: "blob-1", kind: "upload" })]);
+  });
+});
