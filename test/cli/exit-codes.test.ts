@@ -127,6 +127,14 @@ const contract: Record<string, { unreadable: Case[]; failed: Case[] }> = {
     unreadable: [["a missing file", () => ["enqueue", missing, "--activity", "x", ...refusedSecret]]],
     failed: [["a token request the environment refuses", () => ["enqueue", message, "--activity", "x", ...refusedSecret]]],
   },
+  run: {
+    unreadable: [["a missing jobs file", () => ["run", "--config", missing, "--once"]]],
+    failed: [["a jobs file naming an unknown job kind", () => ["run", "--config", badJobsFile(), "--once"]]],
+  },
+  jobs: {
+    unreadable: [["a missing jobs file", () => ["jobs", "--config", missing]]],
+    failed: [["a jobs file naming an unknown job kind", () => ["jobs", "--config", badJobsFile()]]],
+  },
   simulate: {
     unreadable: [["a missing scenario file", () => ["simulate", "--scenario", missing]]],
     failed: [],
@@ -146,6 +154,14 @@ function badSolution(): string {
   const file = path.join(badSolutionDir, "Other", "Solution.xml");
   writeFileSync(file, readFileSync(file, "utf8").replace('schemaName="fnori_5Ff-26o-20recurring-20integrations"', 'schemaName="fnori_5Fsomething-20else"'));
   return badSolutionDir;
+}
+
+/** A jobs file that parses but names a job kind that does not exist. */
+function badJobsFile(): string {
+  const file = path.join(work, "jobs.yaml");
+  const environment = "  e: { url: https://contoso.operations.dynamics.com, tenant: t, clientId: c, clientSecret: { env: NOT_SET } }";
+  writeFileSync(file, `environments:\n${environment}\njobs:\n  j: { kind: no-such-kind, environment: e, schedule: "0 * * * *" }\n`);
+  return file;
 }
 
 let notASolutionZip: string;

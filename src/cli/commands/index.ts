@@ -22,6 +22,8 @@ export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
   settings: async () => (await import("./settings.ts")).registerSettings,
   invoke: async () => (await import("./invoke.ts")).registerInvoke,
   sync: async () => (await import("./sync.ts")).registerSync,
+  run: async () => (await import("./run.ts")).registerRun,
+  jobs: async () => (await import("./jobs.ts")).registerJobs,
   dequeue: steps,
   download: steps,
   ack: steps,

@@ -1,0 +1,76 @@
+import path from "node:path";
+import type { JobsConfig } from "./config.ts";
+import { jobDir, readStateFile, stateFileName, type RunnerRecord, type RunSummary } from "./state.ts";
+
+/** One job as `fno-connector jobs` shows it, read from the configuration and the job's state file. */
+export interface JobStatus {
+  job: string;
+  kind: string;
+  environment: string;
+  schedule: string;
+  timezone?: string;
+  stateFile: string;
+  /** "running" when a live process runs it now; "interrupted" when the process that ran it is gone mid-run. */
+  now: "idle" | "running" | "interrupted" | "never run";
+  runningSince?: string;
+  lastRun?: RunSummary;
+  lastError?: { at: string; message: string };
+  runs: number;
+  failuresInARow: number;
+  skipped: number;
+  /** The next due time from now; `missed` when a due time passed since the last run started (a runner runs it at its start). */
+  nextRun?: string;
+  missed: boolean;
+  /** Why the state file could not be read (the job does not run until it is repaired or moved away). */
+  problem?: string;
+}
+
+/** Every job's status; reads state files only (no lock is taken, and nothing is written). */
+export async function jobStatuses(config: JobsConfig, now: number): Promise<JobStatus[]> {
+  return Promise.all(
+    config.jobs.map(async (job): Promise<JobStatus> => {
+      const stateFile = path.join(jobDir(config.stateDir, job.name), stateFileName);
+      const base = {
+        job: job.name,
+        kind: job.kind.kind,
+        environment: job.environment.name,
+        schedule: job.schedule.expression,
+        ...(job.schedule.timezone !== undefined ? { timezone: job.schedule.timezone } : {}),
+        stateFile,
+      };
+      const next = job.schedule.nextAfter(now);
+      const nextRun = next !== undefined ? { nextRun: new Date(next).toISOString() } : {};
+      let record: RunnerRecord | undefined;
+      try {
+        record = (await readStateFile(stateFile, job.name, job.kind.kind))?.runner;
+      } catch (err) {
+        return { ...base, now: "idle", runs: 0, failuresInARow: 0, skipped: 0, missed: false, ...nextRun, problem: (err as Error).message };
+      }
+      if (!record) return { ...base, now: "never run", runs: 0, failuresInARow: 0, skipped: 0, missed: false, ...nextRun };
+      const lastStart = record.current?.startedAt ?? record.lastRun?.startedAt;
+      const dueSinceLastStart = lastStart === undefined ? undefined : job.schedule.nextAfter(Date.parse(lastStart));
+      const running = record.current !== undefined && isAlive(record.current.pid);
+      return {
+        ...base,
+        now: record.current === undefined ? "idle" : running ? "running" : "interrupted",
+        ...(record.current ? { runningSince: record.current.startedAt } : {}),
+        ...(record.lastRun ? { lastRun: record.lastRun } : {}),
+        ...(record.lastError ? { lastError: record.lastError } : {}),
+        runs: record.runs,
+        failuresInARow: record.failuresInARow,
+        skipped: record.skipped,
+        ...nextRun,
+        missed: !running && dueSinceLastStart !== undefined && dueSinceLastStart <= now,
+      };
+    }),
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

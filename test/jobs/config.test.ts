@@ -1,0 +1,195 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { exitCodeOf } from "../../src/errors/index.ts";
+import { JobsConfigError, loadJobsConfig, readClientSecret } from "../../src/jobs/config.ts";
+import { runCaptured } from "../cli/support.ts";
+import { prodSecret, scratch, testKinds, twoEnvironments, writeJobsFile } from "./support.ts";
+
+const goodJob = `jobs:
+  count-in:
+    kind: folder-count
+    environment: prod
+    schedule: "*/15 * * * *"
+    folder: in
+`;
+
+/** The 1-based line of the first line of `text` that contains `part`. */
+function lineOf(text: string, part: string): number {
+  const index = text.split("\n").findIndex((line) => line.includes(part));
+  if (index < 0) throw new Error(`'${part}' is not in the text`);
+  return index + 1;
+}
+
+/** The error loading `text` throws, with the file it was written to. */
+function loadError(text: string): { error: Error; file: string } {
+  const file = writeJobsFile(scratch(), text);
+  try {
+    loadJobsConfig(file, testKinds);
+  } catch (error) {
+    return { error: error as Error, file };
+  }
+  throw new Error("the file loaded");
+}
+
+/** Asserts that loading `text` fails with exit 1 and a line naming the file, the line holding `linePart`, and the key. */
+function expectProblem(text: string, linePart: string, key: string, pointer: string, what: RegExp): string {
+  const { error, file } = loadError(text);
+  expect(error).toBeInstanceOf(JobsConfigError);
+  expect(exitCodeOf(error)).toBe(1);
+  const line = error.message.split("\n").find((l) => l.includes(`${key} (${pointer})`));
+  expect(line, error.message).toBeDefined();
+  expect(line).toContain(`${file}:${lineOf(text, linePart)}:`);
+  expect(line).toMatch(what);
+  return error.message;
+}
+
+describe("jobs.yaml", () => {
+  it("loads two environments and a job: state beside the file, the job's own keys for its kind, secrets named and not read", () => {
+    const dir = scratch();
+    const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + goodJob), testKinds);
+    expect(config.stateDir).toBe(path.join(dir, ".fno-jobs"));
+    expect([...config.environments.keys()]).toEqual(["prod", "test"]);
+    expect(config.environments.get("prod")!.clientSecret).toEqual({ env: "PROD_SECRET" });
+    expect(config.environments.get("test")!.clientSecret).toEqual({ file: path.join(dir, "test-secret") });
+    const [job] = config.jobs;
+    expect(job!.settings).toEqual({ folder: "in" });
+    expect(job!.environment.name).toBe("prod");
+    expect(job!.schedule.nextAfter(Date.parse("2026-01-01T00:01:00Z"))).toBe(Date.parse("2026-01-01T00:15:00Z"));
+    expect(config.log).toEqual({ format: "text", level: "info" });
+  });
+
+  it("an unknown job kind names the file, line and key, and lists the kinds", () => {
+    const text = twoEnvironments + goodJob.replace("kind: folder-count", "kind: uplaod");
+    expectProblem(text, "kind: uplaod", "jobs.count-in.kind", "/jobs/count-in/kind", /'uplaod' is not a job kind; the kinds are: folder-count/);
+  });
+
+  it("a bad cron expression, and one that never comes due", () => {
+    expectProblem(twoEnvironments + goodJob.replace("*/15 * * * *", "61 * * * *"), "61 * * * *", "jobs.count-in.schedule", "/jobs/count-in/schedule", /not a cron expression.*minute/);
+    expectProblem(twoEnvironments + goodJob.replace("*/15 * * * *", "every hour"), "every hour", "jobs.count-in.schedule", "/jobs/count-in/schedule", /not a cron expression/);
+    expectProblem(twoEnvironments + goodJob.replace("*/15 * * * *", "0 0 31 2 *"), "0 0 31 2 *", "jobs.count-in.schedule", "/jobs/count-in/schedule", /never comes due/);
+  });
+
+  it("a missing secret, and a secret source that is neither a variable nor a file", () => {
+    const missing = twoEnvironments.replace("    clientSecret: { env: PROD_SECRET }\n", "") + goodJob;
+    expectProblem(missing, "  prod:", "environments.prod.clientSecret", "/environments/prod/clientSecret", /'clientSecret' is missing/);
+    const both = twoEnvironments.replace("{ env: PROD_SECRET }", "{ env: PROD_SECRET, file: x }") + goodJob;
+    expectProblem(both, "PROD_SECRET", "environments.prod.clientSecret", "/environments/prod/clientSecret", /exactly one of \{ env: VARIABLE \} or \{ file: PATH \}/);
+    const vault = twoEnvironments.replace("{ env: PROD_SECRET }", "{ vault: kv }") + goodJob;
+    expectProblem(vault, "vault", "environments.prod.clientSecret.vault", "/environments/prod/clientSecret/vault", /'vault' is not a key here; the keys are: env, file/);
+  });
+
+  it("a secret written in the file is refused without repeating it", () => {
+    const text = twoEnvironments.replace("{ env: PROD_SECRET }", `"${prodSecret}"`) + goodJob;
+    const message = expectProblem(text, prodSecret, "environments.prod.clientSecret", "/environments/prod/clientSecret", /never written in the jobs file.*\{ env: VARIABLE \}/);
+    expect(message).not.toContain(prodSecret);
+  });
+
+  it("a wrong key: at the top, in an environment, among a job's own keys (which lists the runner's and the kind's keys)", () => {
+    expectProblem(twoEnvironments + goodJob + "stat: ./state\n", "stat:", "stat", "/stat", /'stat' is not a key here; the keys are: state, log/);
+    expectProblem(twoEnvironments.replace("    tenant: 1111", "    tennant: 1111") + goodJob, "tennant", "environments.prod.tennant", "/environments/prod/tennant", /not a key here/);
+    expectProblem(twoEnvironments + goodJob.replace("folder: in", "foldr: in"), "foldr", "jobs.count-in.foldr", "/jobs/count-in/foldr", /'foldr' is not a key here; the keys are: kind, environment, schedule, timezone, folder/);
+    expectProblem(twoEnvironments + goodJob.replace("folder: in", "folder: 3"), "folder: 3", "jobs.count-in.folder", "/jobs/count-in/folder", /must be string/);
+  });
+
+  it("an environment no environment entry defines, a bad time zone, a name that cannot be a file name", () => {
+    expectProblem(twoEnvironments + goodJob.replace("environment: prod", "environment: dev"), "environment: dev", "jobs.count-in.environment", "/jobs/count-in/environment", /'dev' is not an environment of this file; they are: prod, test/);
+    expectProblem(twoEnvironments + goodJob + "    timezone: Mars/Base\n", "Mars/Base", "jobs.count-in.timezone", "/jobs/count-in/timezone", /not an IANA time zone/);
+    expectProblem(twoEnvironments + goodJob.replace("count-in:", "../escape:"), "../escape", "jobs.../escape", "/jobs/..~1escape", /not a usable name/);
+  });
+
+  it("lists every problem at once", () => {
+    const text = twoEnvironments + goodJob.replace("kind: folder-count", "kind: nope").replace("environment: prod", "environment: dev");
+    const { error } = loadError(text);
+    expect(error.message.split("\n").filter((l) => l.includes("/jobs/count-in/"))).toHaveLength(2);
+  });
+
+  it("a file that cannot be read or parsed exits 2", () => {
+    const dir = scratch();
+    for (const file of [path.join(dir, "missing.yaml"), dir, writeJobsFile(dir, "environments: [\n")]) {
+      let error: unknown;
+      try {
+        loadJobsConfig(file, testKinds);
+      } catch (err) {
+        error = err;
+      }
+      expect(exitCodeOf(error), String(error)).toBe(2);
+      expect((error as Error).message).toContain(file);
+    }
+  });
+});
+
+describe("client secrets, read when a job runs", () => {
+  const dir = scratch();
+  const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + goodJob), testKinds);
+  const prod = config.environments.get("prod")!;
+  const test = config.environments.get("test")!;
+
+  it("comes from the variable or the file (trimmed)", () => {
+    writeFileSync(path.join(dir, "test-secret"), "file-secret-value\n");
+    expect(readClientSecret(prod, { PROD_SECRET: prodSecret })).toBe(prodSecret);
+    expect(readClientSecret(test, {})).toBe("file-secret-value");
+  });
+
+  it("an unset variable names the variable and where the environment is written (exit 1)", () => {
+    let error: unknown;
+    try {
+      readClientSecret(prod, {});
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).toMatch(new RegExp(`${config.file}:${lineOf(twoEnvironments, "  prod:")}:\\d+: environments\\.prod\\.clientSecret: the environment variable PROD_SECRET is not set`));
+    expect(exitCodeOf(error)).toBe(1);
+  });
+
+  it("an unreadable secret file names the file (exit 2)", () => {
+    const other = loadJobsConfig(writeJobsFile(scratch(), twoEnvironments + goodJob), testKinds).environments.get("test")!;
+    let error: unknown;
+    try {
+      readClientSecret(other, {});
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).toContain("environments.test.clientSecret: the secret file: cannot read");
+    expect((error as Error).message).toContain(path.join(path.dirname(other.where.split(":")[0]!), "test-secret"));
+    expect(exitCodeOf(error)).toBe(2);
+  });
+});
+
+describe("fno-connector run and jobs refuse a bad jobs file before touching anything", () => {
+  /** A folder with a file in it and a jobs file beside it; returns what the folder tree holds, to compare after. */
+  function workspace(text: string): { dir: string; file: string; snapshot: () => string[] } {
+    const dir = scratch();
+    mkdirSync(path.join(dir, "in"));
+    writeFileSync(path.join(dir, "in", "customers.csv"), "a,b\n");
+    const file = writeJobsFile(dir, text);
+    return { dir, file, snapshot: () => readdirSync(dir, { recursive: true }).map(String).sort() };
+  }
+
+  const unknownKind = goodJob.replace("kind: folder-count", "kind: no-such-kind");
+  it.each([
+    ["an unknown job kind", twoEnvironments + unknownKind, "kind: no-such-kind", "jobs.count-in.kind (/jobs/count-in/kind)"],
+    ["a bad cron expression", twoEnvironments + unknownKind.replace("*/15 * * * *", "*/61 * * * *"), "*/61", "jobs.count-in.schedule (/jobs/count-in/schedule)"],
+    ["a literal secret", twoEnvironments.replace("{ env: PROD_SECRET }", `"${prodSecret}"`) + goodJob, prodSecret, "environments.prod.clientSecret (/environments/prod/clientSecret)"],
+    ["a wrong key", twoEnvironments + goodJob + "stat: ./state\n", "stat:", "stat (/stat)"],
+  ])("%s: exit 1, file, line and key named, nothing created or moved", async (_what, text, linePart, key) => {
+    const { dir, file, snapshot } = workspace(text);
+    const before = snapshot();
+    for (const args of [["run", "--config", file, "--once"], ["run", "--config", file], ["jobs", "--config", file]]) {
+      const run = await runCaptured(args);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`${file}:${lineOf(text, linePart)}:`);
+      expect(run.stderr).toContain(key);
+      expect(run.stderr).not.toContain(prodSecret);
+    }
+    expect(snapshot()).toEqual(before);
+    expect(existsSync(path.join(dir, ".fno-jobs"))).toBe(false);
+  });
+
+  it("a missing jobs file, and --now without --job, exit 2", async () => {
+    const { file } = workspace(twoEnvironments + unknownKind);
+    expect((await runCaptured(["run", "--config", path.join(path.dirname(file), "nope.yaml"), "--once"])).code).toBe(2);
+    const now = await runCaptured(["run", "--config", file, "--now"]);
+    expect([now.code, now.stderr]).toEqual([2, expect.stringContaining("--now runs one job: name it with --job")]);
+  });
+});
