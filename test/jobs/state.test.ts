@@ -1,0 +1,97 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { exitCodeOf } from "../../src/errors/index.ts";
+import { loadJobsConfig } from "../../src/jobs/config.ts";
+import { runJobs } from "../../src/jobs/runner.ts";
+import { jobDir, JobStateFile, StateFileError, stateFileName } from "../../src/jobs/state.ts";
+import { jobStatuses } from "../../src/jobs/status.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
+import { collectingLog, folderKind, prodSecret, scratch, testHost, twoEnvironments, writeJobsFile } from "./support.ts";
+
+const initial = () => ({ files: [] as string[] });
+
+describe("a job's state file", () => {
+  it("holds each update whole: a temporary file left by a crash mid-write is ignored and removed", async () => {
+    const dir = scratch();
+    const state = await JobStateFile.open(dir, "j", "k", initial);
+    expect(state.get()).toEqual({ files: [] });
+    await state.update({ files: ["a.csv"] });
+    await state.update({ files: ["a.csv", "b.csv"] });
+    const file = path.join(dir, stateFileName);
+    // A crash while the next update was written: its temporary file is torn, the state file is the last whole one.
+    writeFileSync(`${file}.tmp`, '{"format":1,"job":"j","kind":"k","runner":{},"state":{"files":["a.csv","b.csv","c');
+    const reopened = await JobStateFile.open(dir, "j", "k", initial);
+    expect(reopened.get()).toEqual({ files: ["a.csv", "b.csv"] });
+    expect(existsSync(`${file}.tmp`)).toBe(false);
+  });
+
+  it("keeps the runner's record and the kind's state apart, each update keeping the other", async () => {
+    const dir = scratch();
+    const state = await JobStateFile.open(dir, "j", "k", initial);
+    await state.update({ files: ["a.csv"] });
+    await state.updateRecord({ ...state.record, runs: 5 });
+    const reopened = await JobStateFile.open(dir, "j", "k", initial);
+    expect([reopened.get(), reopened.record.runs]).toEqual([{ files: ["a.csv"] }, 5]);
+  });
+
+  it.each([
+    ["torn (cut off mid-way)", (text: string) => text.slice(0, text.length / 2), /is damaged \(not JSON/],
+    ["not a state file", () => "[1, 2, 3]", /is damaged \(not a job state file of format 1\)/],
+    ["of another kind", (text: string) => text.replace('"kind": "k"', '"kind": "upload"'), /holds the state of a 'upload' job, but job 'j' is now of kind 'k'/],
+    ["of another job", (text: string) => text.replace('"job": "j"', '"job": "other"'), /belongs to job 'other', not 'j'/],
+  ])("a state file %s is an error naming the file (exit 2), and is never reset", async (_what, damage, problem) => {
+    const dir = scratch();
+    const state = await JobStateFile.open(dir, "j", "k", initial);
+    await state.update({ files: ["a.csv"] });
+    const file = path.join(dir, stateFileName);
+    const damaged = damage(readFileSync(file, "utf8"));
+    writeFileSync(file, damaged);
+    const error = await JobStateFile.open(dir, "j", "k", initial).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StateFileError);
+    expect((error as Error).message).toContain(`state file ${file} `);
+    expect((error as Error).message).toMatch(problem);
+    expect(exitCodeOf(error)).toBe(2);
+    expect(readFileSync(file, "utf8")).toBe(damaged);
+  });
+});
+
+describe("the runner and a state file", () => {
+  const jobs = (folder: string) =>
+    `jobs:\n  damaged:\n    kind: folder-count\n    environment: prod\n    schedule: "0 * * * *"\n    folder: ${folder}\n` +
+    `  fine:\n    kind: folder-count\n    environment: prod\n    schedule: "0 * * * *"\n    folder: ${folder}\n`;
+
+  it("a damaged state file stops that job only: reported, left as it is, shown by `jobs`; the others run", async () => {
+    const dir = scratch();
+    const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + jobs(dir)), [folderKind]);
+    const file = path.join(jobDir(config.stateDir, "damaged"), stateFileName);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"format":1,"job":"damaged","kind":"folder-count","runner":{"runs":3');
+    const { lines, log } = collectingLog();
+    const done = await runJobs({ config, host: testHost(), log, once: true, clock: new VirtualClock(), env: { PROD_SECRET: prodSecret } });
+    expect(done.exitCode).toBe(1);
+    expect(done.outcomes.find((o) => o.job === "damaged")).toMatchObject({ result: "not started", error: expect.stringContaining(`state file ${file} is damaged`) });
+    expect(done.outcomes.find((o) => o.job === "fine")).toMatchObject({ result: "ok" });
+    expect(lines.some((l) => l.level === "error" && l.job === "damaged" && l.message.includes(file))).toBe(true);
+    expect(readFileSync(file, "utf8")).toBe('{"format":1,"job":"damaged","kind":"folder-count","runner":{"runs":3');
+    const statuses = await jobStatuses(config, Date.now());
+    expect(statuses.find((s) => s.job === "damaged")!.problem).toContain(`state file ${file} is damaged`);
+    expect(statuses.find((s) => s.job === "fine")).toMatchObject({ now: "idle", runs: 1, lastRun: { result: "ok" } });
+  });
+
+  it("a run cut off by a crash shows as interrupted, and the next run records it so and goes on", async () => {
+    const dir = scratch();
+    const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + jobs(dir)), [folderKind]);
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid; // a process that has ended
+    const state = await JobStateFile.open(jobDir(config.stateDir, "fine"), "fine", "folder-count", () => ({ runs: 0 }));
+    await state.updateRecord({ ...state.record, current: { trigger: "schedule", startedAt: "2026-01-01T01:00:00.000Z", pid: gone } });
+    expect((await jobStatuses(config, Date.now())).find((s) => s.job === "fine")).toMatchObject({ now: "interrupted", runningSince: "2026-01-01T01:00:00.000Z" });
+    const done = await runJobs({ config, host: testHost(), log: () => undefined, jobs: ["fine"], once: true, clock: new VirtualClock(), env: { PROD_SECRET: prodSecret } });
+    expect(done.exitCode).toBe(0);
+    const reopened = await JobStateFile.open(jobDir(config.stateDir, "fine"), "fine", "folder-count", () => ({ runs: 0 }));
+    expect(reopened.record).toMatchObject({ runs: 2, failuresInARow: 0, lastError: { message: `the process running it (${gone}) stopped before the run ended` } });
+    expect(reopened.record.current).toBeUndefined();
+    expect(reopened.get()).toEqual({ runs: 1 });
+  });
+});
