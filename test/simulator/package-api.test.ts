@@ -364,3 +364,29 @@ describe("faults and throttling on the package actions, by endpoint name", () =>
     expect(response.status).toBe(401);
   });
 });
+
+describe("package API options", () => {
+  it("are checked against the schema, pointing at the offending value", async () => {
+    const { startSimulator } = await import("../../src/simulator/index.ts");
+    await expect(startSimulator({ packageApi: { definitionGroups: [{ id: "P", direction: "sideways" as "export" }] } })).rejects.toThrow(
+      /\/packageApi\/definitionGroups\/0\/direction: must be one of "export", "import"/,
+    );
+    await expect(startSimulator({ packageApi: { outcomes: [{ status: "Executing" as "Failed" }] } })).rejects.toThrow(/\/packageApi\/outcomes\/0\/status/);
+    await expect(startSimulator({ packageApi: { definitionGroups: [{ id: "P", direction: "export", entities: ["a/b"] }] } })).rejects.toThrow(
+      /\/packageApi\/definitionGroups\/0\/entities\/0/,
+    );
+    await expect(startSimulator({ packageApi: { retention: 3 } as never })).rejects.toThrow(/\/packageApi\/retention: is not a known property/);
+  });
+
+  it("runs an export again under the same ID only with reExecute", async () => {
+    const simulator = await start({ packageApi: { notRunSeconds: 0, executingSeconds: 0 } });
+    const bearer = await token(simulator);
+    await action(simulator, bearer, "ExportToPackage", exportBody({ executionId: "Again" }));
+    const refused = await invoke(simulator, bearer, "ExportToPackage", exportBody({ executionId: "Again" }));
+    expect(refused.status).toBe(500);
+    expect(innerMessage(refused.body)).toContain("already exists");
+    simulator.clock.advance(1000);
+    expect(await action(simulator, bearer, "ExportToPackage", exportBody({ executionId: "again", reExecute: true }))).toBe("again");
+    expect(simulator.packageExecutions().map((execution) => [execution.executionId, execution.startedAt])).toEqual([["again", new Date(START + 1000).toISOString()]]);
+  });
+});

@@ -53,9 +53,9 @@ function describe(simulator: Simulator): string {
     ["token endpoint", `${c.tokenUrlV2} (v1: ${c.tokenUrlV1})`],
     ...queued.map((text): [string, string] => ["export activity", text]),
     ...c.importActivityIds.map((id): [string, string] => ["import activity", id]),
-    ...c.exportDefinitionGroupIds.map((id): [string, string] => ["export data project", id]),
-    ...c.importDefinitionGroupIds.map((id): [string, string] => ["import data project", id]),
-    ["blob store (SAS)", c.blobUrl],
+    ...c.exportDefinitionGroupIds.map((id): [string, string] => ["export project", id]),
+    ...c.importDefinitionGroupIds.map((id): [string, string] => ["import project", id]),
+    ["blob store", c.blobUrl],
     ["admin API", `${c.adminUrl}/counters, /connection, /faults, /export/{id}/messages, ...`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
