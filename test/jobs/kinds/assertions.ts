@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "vitest";
+import { outcomeUnknown } from "../../../src/jobs/kinds/upload-folder.ts";
+import type { Simulator } from "../../../src/simulator/index.ts";
+import { stateDirName } from "../../../src/workflows/journal.ts";
+import { packageDigests } from "../../../src/workflows/package-store.ts";
+import { landed, leftOver, namesIn } from "./support.ts";
+
+export interface UploadTally {
+  success: number;
+  error: number;
+  /** Files in error/ as OutcomeUnknown, and how many of them F&O has a message for. */
+  unknown: number;
+  unknownSent: number;
+}
+
+/**
+ * Every dropped file is in success/ or error/ exactly once with its own bytes, nothing is left anywhere else, and
+ * each status matches the simulator's record: a file F&O has a message for was sent exactly once and its final
+ * status is the simulator's; a file whose outcome is unknown was sent at most once; F&O has no message for a file
+ * that is not on disk.
+ */
+export function assertUploadsSettled(sim: Simulator, activityId: string, folder: string, dropped: ReadonlyMap<string, string>): UploadTally {
+  expect(leftOver(folder), `${folder}: nothing left outside success/ and error/`).toEqual([]);
+  const messages = sim.importMessages(activityId);
+  const byFile = groupBy(messages, (m) => m.externalIdentifier ?? "");
+  const places = groupBy(landed(folder), (l) => l.record.file);
+  expect([...places.keys()].sort()).toEqual([...dropped.keys()].sort());
+  expect([...byFile.keys()].filter((file) => !dropped.has(file)), "messages for files not on disk").toEqual([]);
+  const tally: UploadTally = { success: 0, error: 0, unknown: 0, unknownSent: 0 };
+  for (const [file, sha256] of dropped) {
+    const [place, ...again] = places.get(file)!;
+    expect(again, `${file} is in success/ or error/ once`).toEqual([]);
+    expect(place!.dataSha256, `${file}'s bytes`).toBe(sha256);
+    const sent = byFile.get(file) ?? [];
+    tally[place!.where]++;
+    if (place!.record.status === outcomeUnknown) {
+      expect(place!.where).toBe("error");
+      expect(sent.length, `${file}: outcome unknown, sent at most once`).toBeLessThanOrEqual(1);
+      tally.unknown++;
+      tally.unknownSent += sent.length;
+      continue;
+    }
+    expect(sent.length, `${file} sent exactly once`).toBe(1);
+    const [message] = sent;
+    expect(place!.record.messageId).toBe(message!.messageId);
+    expect(place!.record.sha256).toBe(message!.sha256);
+    expect(place!.record.status.toLowerCase()).toBe(message!.status.toLowerCase());
+    expect(place!.where).toBe(message!.status === "Processed" ? "success" : "error");
+  }
+  return tally;
+}
+
+/** Every export of the activity is on disk once with its SHA-256 and acknowledged, no package was stored twice, and nothing else is in the folder. */
+export async function assertExportsSettled(sim: Simulator, activityId: string, folder: string): Promise<number> {
+  const messages = sim.exportMessages(activityId);
+  expect(await packageDigests(folder)).toEqual(new Map(messages.map((m) => [`${m.correlationId}.zip`, m.sha256])));
+  expect(messages.filter((m) => m.ackedAt === null).map((m) => m.correlationId), "unacknowledged").toEqual([]);
+  const stored = readFileSync(path.join(folder, stateDirName, "journal.jsonl"), "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"type":"stored"'))
+    .map((line) => (JSON.parse(line) as { correlationId: string }).correlationId);
+  expect(stored.length, "no package stored twice").toBe(new Set(stored).size);
+  expect(namesIn(folder).filter((name) => !name.endsWith(".zip"))).toEqual([stateDirName]);
+  return messages.length;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
