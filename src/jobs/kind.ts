@@ -51,7 +51,10 @@ export interface JobOutcome {
 export interface JobKind<Settings, State> {
   /** The value of `kind:` in jobs.yaml. */
   kind: string;
-  /** JSON Schema (draft-07, ajv) of the job's own keys, besides the runner's common ones (name, kind, environment, schedule). */
+  /**
+   * JSON Schema (draft-07, ajv) of the job's own keys, besides the runner's common ones (name, kind, environment,
+   * schedule). A relative `folder` reaches `run` already resolved against the jobs file's folder.
+   */
   settingsSchema: Record<string, unknown>;
   /** The state of a job that has never run. */
   initialState(): State;
