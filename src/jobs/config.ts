@@ -295,6 +295,11 @@ function settingsOf(job: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(job).filter(([key]) => !(runnerJobKeys as readonly string[]).includes(key)));
 }
 
+/** A job's relative `folder` (every kind's key for its files) resolved as `state:` and secret files are: against the jobs file's folder. */
+function withFolderResolved(settings: Record<string, unknown>, dir: string): Record<string, unknown> {
+  return typeof settings.folder === "string" ? { ...settings, folder: path.resolve(dir, settings.folder) } : settings;
+}
+
 function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[]): JobsConfig {
   const dir = path.dirname(spec.file);
   const environments = new Map<string, EnvironmentConfig>();
@@ -314,7 +319,7 @@ function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[]): 
     kind: kinds.find((k) => k.kind === job.kind)!,
     environment: environments.get(job.environment)!,
     schedule: new Schedule(job.schedule, job.timezone),
-    settings: settingsOf(job),
+    settings: withFolderResolved(settingsOf(job), dir),
     where: whereIs(spec, joinPointer("/jobs", name)),
   }));
   return {

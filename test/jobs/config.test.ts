@@ -45,7 +45,7 @@ function expectProblem(text: string, linePart: string, key: string, pointer: str
 }
 
 describe("jobs.yaml", () => {
-  it("loads two environments and a job: state beside the file, the job's own keys for its kind, secrets named and not read", () => {
+  it("loads two environments and a job: state beside the file, the job's own keys for its kind (folder resolved beside the file), secrets named and not read", () => {
     const dir = scratch();
     const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + goodJob), testKinds);
     expect(config.stateDir).toBe(path.join(dir, ".fno-jobs"));
@@ -53,7 +53,7 @@ describe("jobs.yaml", () => {
     expect(config.environments.get("prod")!.clientSecret).toEqual({ env: "PROD_SECRET" });
     expect(config.environments.get("test")!.clientSecret).toEqual({ file: path.join(dir, "test-secret") });
     const [job] = config.jobs;
-    expect(job!.settings).toEqual({ folder: "in" });
+    expect(job!.settings).toEqual({ folder: path.join(dir, "in") });
     expect(job!.environment.name).toBe("prod");
     expect(job!.schedule.nextAfter(Date.parse("2026-01-01T00:01:00Z"))).toBe(Date.parse("2026-01-01T00:15:00Z"));
     expect(config.log).toEqual({ format: "text", level: "info" });
