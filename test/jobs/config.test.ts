@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/errors/index.ts";
 import { JobsConfigError, loadJobsConfig, readClientSecret } from "../../src/jobs/config.ts";
 import { runCaptured } from "../cli/support.ts";
+import { repoRoot } from "../support/shared.ts";
 import { prodSecret, scratch, testKinds, twoEnvironments, writeJobsFile } from "./support.ts";
 
 const goodJob = `jobs:
@@ -116,6 +117,22 @@ describe("jobs.yaml", () => {
       expect(exitCodeOf(error), String(error)).toBe(2);
       expect((error as Error).message).toContain(file);
     }
+  });
+});
+
+describe("the README's jobs.yaml", () => {
+  it("loads with the registered job kinds, as written", () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Unattended jobs"));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const config = loadJobsConfig(writeJobsFile(scratch(), example));
+    expect(config.jobs.map((j) => `${j.name}: ${j.kind.kind} on ${j.environment.name}`)).toEqual([
+      "customers-in: upload on prod",
+      "customers-in-monitor: monitor on prod",
+      "sales-orders-out: download on prod",
+      "vendors-in-uat: upload on uat",
+      "vendors-in-uat-monitor: monitor on uat",
+    ]);
   });
 });
 
