@@ -5,7 +5,7 @@ import type { components, paths } from "../generated/fno-connector.ts";
 import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
 import { errorCodes, ToolError } from "../errors/index.ts";
 import { blobOperations } from "./errors.ts";
-import type { RetryBudget, RetryOptions } from "./retry.ts";
+import { sleep, type RetryBudget, type RetryOptions } from "./retry.ts";
 import { Transport, type RetryMode, type TransportOptions } from "./transport.ts";
 
 export type DequeueMessage = components["schemas"]["DequeueMessage"];
@@ -69,11 +69,14 @@ const jsonAccept = { Accept: "application/json" } as const;
  */
 export class FnoClient {
   readonly environmentUrl: string;
+  /** The time this client waits on (its `now` and `sleep` options): workflows that poll wait on the same clock. */
+  readonly clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
   readonly #transport: Transport;
   readonly #api: ReturnType<typeof createClient<paths>>;
 
   constructor(options: FnoClientOptions) {
     this.environmentUrl = new URL(options.environmentUrl).origin;
+    this.clock = { now: options.now ?? Date.now, sleep: options.sleep ?? sleep };
     this.#transport = new Transport(options);
     this.#api = createClient<paths>({ baseUrl: this.environmentUrl });
   }

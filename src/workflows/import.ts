@@ -1,6 +1,8 @@
 import { openAsBlob } from "node:fs";
 import path from "node:path";
 import { emptyGuid, messageStatusPhase, sleep, type ExecutionErrors, type FnoClient, type StatusPhase } from "../client/index.ts";
+import { writeErrorFiles, type ErrorFiles } from "./package-errors.ts";
+import { readPackageManifest } from "./package-manifest.ts";
 
 export interface ImportOptions {
   client: FnoClient;
@@ -28,12 +30,15 @@ export interface ImportResult {
   timedOut: boolean;
   executionId?: string;
   errors?: ExecutionErrors;
+  /** Written beside the input file when the import failed (see package-errors.ts). */
+  errorFiles?: ErrorFiles;
 }
 
 /**
  * Uploads a file to an import job and, with `wait`, follows it to a terminal status with backoff. When it
- * ends in failure, the execution's errors are fetched (message ID → execution ID → errors) so the user
- * sees why without opening F&O.
+ * ends in failure, the message's execution is found (GetExecutionIdByMessageId) and its error files are written
+ * beside the input, as import-package does: the execution errors, the error keys and staging errors of each
+ * entity (`entity`, or those of the package's Manifest.xml), and the link to the summary page.
  */
 export async function importFile(options: ImportOptions): Promise<ImportResult> {
   const { client, activityId, signal } = options;
@@ -65,6 +70,15 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
 
   const executionId = await client.getExecutionIdByMessageId(messageId, call);
   if (executionId === "" || executionId === emptyGuid) return { messageId, status, phase, timedOut: false };
-  const errors = await client.getExecutionErrors(executionId, call);
-  return { messageId, status, phase, timedOut: false, executionId, errors };
+  const errorFiles = await writeErrorFiles({ client, executionId, entities: await entitiesOf(options), beside: options.file, signal, clock: { now: Date.now, sleep: wait } });
+  return { messageId, status, phase, timedOut: false, executionId, ...(errorFiles.errors ? { errors: errorFiles.errors } : {}), errorFiles };
+}
+
+/** The entities whose error files are fetched: the one named, else those of the package's manifest (none for a plain file). */
+async function entitiesOf(options: ImportOptions): Promise<string[]> {
+  if (options.entity !== undefined) return [options.entity];
+  return readPackageManifest(options.file).then(
+    (entities) => entities.map((e) => e.name),
+    () => [],
+  );
 }

@@ -26,6 +26,7 @@ let badPrefixSolution: string;
 let unconfiguredDist: string;
 let brokenZip: string;
 let message: string;
+let dataPackage: string;
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -54,6 +55,8 @@ beforeAll(async () => {
   writeFileSync(brokenZip, "not a zip");
   notASolutionZip = path.join(work, "not-a-solution.zip");
   writeFileSync(notASolutionZip, await writeZip(new Map([["readme.txt", Buffer.from("hello")]])));
+  dataPackage = path.join(work, "package.zip");
+  writeFileSync(dataPackage, await writeZip(new Map([["Manifest.xml", Buffer.from("<DataManagementPackageManifest><PackageEntityList><DataManagementPackageEntityData><EntityName>Customer groups</EntityName></DataManagementPackageEntityData></PackageEntityList></DataManagementPackageManifest>")]])));
   message = path.join(work, "message.json");
   writeFileSync(message, JSON.stringify({ CorrelationId: "c", PopReceipt: "p", DownloadLocation: `${c.environmentUrl}/api/connector/download/x?blob=b` }));
 });
@@ -126,6 +129,14 @@ const contract: Record<string, { unreadable: Case[]; failed: Case[] }> = {
   enqueue: {
     unreadable: [["a missing file", () => ["enqueue", missing, "--activity", "x", ...refusedSecret]]],
     failed: [["a token request the environment refuses", () => ["enqueue", message, "--activity", "x", ...refusedSecret]]],
+  },
+  "export-package": {
+    unreadable: [["--out naming a file", () => ["export-package", "--definition-group", "G", "--out", brokenZip, ...refusedSecret]]],
+    failed: [["a token request the environment refuses", () => ["export-package", "--definition-group", "G", "--out", path.join(work, "e1"), ...refusedSecret]]],
+  },
+  "import-package": {
+    unreadable: [["a missing file", () => ["import-package", missing, "--definition-group", "G", ...refusedSecret]]],
+    failed: [["a token request the environment refuses", () => ["import-package", dataPackage, "--definition-group", "G", ...refusedSecret]]],
   },
   run: {
     unreadable: [["a missing jobs file", () => ["run", "--config", missing, "--once"]]],

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 export type RegisterCommand = (program: Command) => void;
 
 const steps = async () => (await import("./steps.ts")).registerSteps;
+const packageApi = async () => (await import("./package.ts")).registerPackage;
 
 /**
  * The CLI's table of contents: command name → its module, loaded on demand. A run loads only the module
@@ -29,6 +30,8 @@ export const commandModules: Record<string, () => Promise<RegisterCommand>> = {
   ack: steps,
   status: steps,
   enqueue: steps,
+  "export-package": packageApi,
+  "import-package": packageApi,
   simulate: async () => (await import("./simulate.ts")).registerSimulate,
   demo: async () => (await import("./demo.ts")).registerDemo,
 };

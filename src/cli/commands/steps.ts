@@ -7,6 +7,7 @@ import { writeFileThroughPartial } from "../../workflows/package-store.ts";
 import { addConnectionOptions, createClient, requireHttpUrl, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { requireInputFile, requireOutputFile } from "../paths.ts";
+import { printJson, reportErrorFiles } from "./package.ts";
 
 /** The single steps of the recurring integrations API, for scripting. Each prints JSON on stdout. */
 export function registerSteps(program: Command): void {
@@ -77,7 +78,7 @@ export function registerSteps(program: Command): void {
       .requiredOption("--activity <id>", "activity ID of the recurring import job")
       .option("--entity <name>", "entity name as shown in the data project (file jobs)")
       .option("--company <id>", "legal entity (DataAreaId)")
-      .option("--wait", "poll the status with backoff until it is terminal"),
+      .option("--wait", "poll the status with backoff until it is terminal; on failure write the execution's error files beside FILE"),
   ).action(async (file: string, flags: ConnectionFlags & { activity: string; entity?: string; company?: string; wait?: boolean }) => {
     requireInputFile(file, "the file or data package to import");
     const result = await importFile({
@@ -90,7 +91,10 @@ export function registerSteps(program: Command): void {
       ...(flags.company !== undefined ? { company: flags.company } : {}),
     });
     printJson(result);
-    if (result.phase === "failed") throw new CliError(`import ${result.messageId} ended as ${result.status}`, ExitCode.failed);
+    if (result.errorFiles) reportErrorFiles(result.errorFiles);
+    if (result.phase === "failed") {
+      throw new CliError(`import ${result.messageId} ended as ${result.status}${result.errorFiles ? `; its error files are beside ${file}` : ""}`, ExitCode.failed);
+    }
     if (result.timedOut) throw new CliError(`import ${result.messageId} still ${result.status} when the wait ended`, ExitCode.failed);
   });
 }
@@ -102,10 +106,6 @@ const stdoutSink: DownloadSink = {
     throw new CliError("the server sent the package again from its start after a broken transfer; stdout cannot be rewound, download to a file instead", ExitCode.failed);
   },
 };
-
-function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
-}
 
 function readMessage(file: string): DequeueMessage {
   let parsed: unknown;

@@ -1,0 +1,99 @@
+/** export-package's workflow against the simulator, on a virtual clock: poll, download without the token, verify, extract. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { defaultIds } from "../../src/simulator/index.ts";
+import { exitCodeOf } from "../../src/errors/index.ts";
+import { exportPackage, type ExportStep } from "../../src/workflows/package-export.ts";
+import { ExecutionFailedError, PollGaveUpError } from "../../src/workflows/package-poll.ts";
+import { failure, namesIn, packageRig } from "./package-support.ts";
+import { tempDir } from "./support.ts";
+
+const group = defaultIds.exportDefinitionGroupId;
+
+describe("exportPackage", () => {
+  it("exports, polls with backoff to Succeeded, downloads without the token and stores exactly what F&O produced", async () => {
+    const { sim, clock, client } = await packageRig({ packageApi: { definitionGroups: [{ id: group, direction: "export", entities: ["Customer groups", "Customers V3"], dataBytes: 20_000 }] } });
+    const out = tempDir("fno-export-");
+    const steps: ExportStep[] = [];
+    const result = await exportPackage({ client, definitionGroupId: group, legalEntityId: "USMF", outDir: out, onStep: (s) => steps.push(s) });
+
+    const [execution] = sim.packageExecutions();
+    expect(execution).toMatchObject({ executionId: result.executionId, definitionGroupId: group, legalEntityId: "USMF", status: "Succeeded" });
+    expect(result.executionId).toMatch(new RegExp(`^${group}-\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d-[0-9a-f-]{36}$`));
+    expect(result).toMatchObject({ status: "Succeeded", file: path.join(out, `${result.executionId}.zip`), entities: ["Customer groups", "Customers V3"] });
+    expect(result.sha256).toBe(execution!.packageSha256);
+    expect(createHash("sha256").update(readFileSync(result.file)).digest("hex")).toBe(execution!.packageSha256);
+    expect(result.bytes).toBe(execution!.packageSize);
+    expect(namesIn(out)).toEqual([`${result.executionId}.zip`]);
+    // NotRun (2 s) and Executing (3 s) were seen and waited out with doubling waits, on the virtual clock.
+    expect(steps.filter((s) => s.type === "status").map((s) => (s as { status: string }).status)).toEqual(["NotRun", "Executing", "Succeeded"]);
+    expect(clock.slept).toEqual([2_000, 4_000]);
+    expect(sim.counters().blobAuthorizationAttempts).toBe(0);
+    expect(sim.counters().requests.blobGet).toBe(1);
+  });
+
+  it("takes the package name for the file, unwraps the docs' nested values and extracts on request", async () => {
+    const { sim, client } = await packageRig({ packageApi: { nestedValues: true } });
+    const out = tempDir("fno-export-");
+    const result = await exportPackage({ client, definitionGroupId: group, packageName: "customers: weekly", outDir: out, extract: true });
+    expect(result.file).toBe(path.join(out, "customers_ weekly.zip"));
+    expect(result.extractedTo).toBe(path.join(out, "customers_ weekly"));
+    expect(namesIn(result.extractedTo!)).toEqual(["Customers V3.csv", "Manifest.xml", "PackageHeader.xml"]);
+    expect(result.sha256).toBe(sim.packageExecutions()[0]!.packageSha256);
+  });
+
+  it("reports a Failed export with F&O's errors and the summary page, writing nothing", async () => {
+    const { client } = await packageRig({
+      packageApi: { outcomes: [{ direction: "export", status: "Failed", errors: [{ RecordId: "", Field: "", ErrorMessage: "Entity Customers V3 is not enabled for export." }] }] },
+    });
+    const out = tempDir("fno-export-");
+    const error = await failure<ExecutionFailedError>(exportPackage({ client, definitionGroupId: group, outDir: out }));
+    expect(error).toBeInstanceOf(ExecutionFailedError);
+    expect(error.status).toBe("Failed");
+    expect(error.message).toMatch(/^export .* of data project Simulator export ended as Failed; errors: Entity Customers V3 is not enabled for export\.; summary: http:\/\/127\.0\.0\.1:\d+\/\?.*mi=DMFExecutionSummary/);
+    expect(exitCodeOf(error)).toBe(1);
+    expect(namesIn(out)).toEqual([]);
+  });
+
+  it("names the data project when F&O has no execution for the ID it handed out (an unknown project)", async () => {
+    const { client } = await packageRig();
+    const out = tempDir("fno-export-");
+    const error = await failure<Error>(exportPackage({ client, definitionGroupId: "No such project", outDir: out }));
+    expect(error.message).toMatch(/^GetExecutionSummaryStatus failed: HTTP 500.*: Execution details were not found for execution id: .*check that "No such project" is an export data project in F&O$/);
+    expect(exitCodeOf(error)).toBe(1);
+    expect(namesIn(out)).toEqual([]);
+  });
+
+  it("gives up polling after the attempts allowed, saying what it waited for and what was last seen", async () => {
+    const { client } = await packageRig({ packageApi: { notRunSeconds: 3600 } });
+    const out = tempDir("fno-export-");
+    const error = await failure<PollGaveUpError>(exportPackage({ client, definitionGroupId: group, outDir: out, policy: { maxAttempts: 3 } }));
+    expect(error).toBeInstanceOf(PollGaveUpError);
+    expect(error.message).toMatch(/^gave up waiting for export .* to finish after 3 polls in 6 s \(last answer: NotRun\); it may still be running in F&O/);
+    expect(exitCodeOf(error)).toBe(1);
+    expect(namesIn(out)).toEqual([]);
+  });
+
+  it("resumes or restarts a download that breaks off, storing the right bytes and nothing under the name before", async () => {
+    const { sim, client } = await packageRig({ faults: { rules: [{ endpoint: "blobGet", kind: "truncate", afterBytes: 100, times: 2 }] }, packageApi: { definitionGroups: [{ id: group, direction: "export", dataBytes: 50_000 }] } });
+    const out = tempDir("fno-export-");
+    const result = await exportPackage({ client, definitionGroupId: group, outDir: out });
+    expect(result.sha256).toBe(sim.packageExecutions()[0]!.packageSha256);
+    expect(sim.counters().requests.blobGet).toBe(3);
+    expect(namesIn(out)).toEqual([path.basename(result.file)]);
+  });
+
+  it("refuses to start when a file already has the package's name, leaving it as it was", async () => {
+    const { sim, client } = await packageRig();
+    const out = tempDir("fno-export-");
+    writeFileSync(path.join(out, "weekly.zip"), "someone's file");
+    const error = await failure<Error>(exportPackage({ client, definitionGroupId: group, packageName: "weekly", outDir: out }));
+    expect(error.message).toBe(`${path.join(out, "weekly.zip")} already exists; move it away or choose another --package-name`);
+    expect(exitCodeOf(error)).toBe(2);
+    expect(readFileSync(path.join(out, "weekly.zip"), "utf8")).toBe("someone's file");
+    expect(sim.packageExecutions()).toEqual([]);
+    expect(existsSync(path.join(out, "weekly.zip.partial"))).toBe(false);
+  });
+});
