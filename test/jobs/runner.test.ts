@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadJobsConfig, type AnyJobKind, type JobsConfig } from "../../src/jobs/config.ts";
 import type { JobContext } from "../../src/jobs/kind.ts";
-import { runJobs, type RunJobsOptions } from "../../src/jobs/runner.ts";
+import { runJobs, type RunJobsOptions, type RunnerLogLine } from "../../src/jobs/runner.ts";
 import { jobDir, stateFileName, type RunnerRecord } from "../../src/jobs/state.ts";
 import { FolderLock } from "../../src/workflows/folder-lock.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
@@ -144,34 +144,23 @@ describe("the job runner on its schedule", () => {
 
   it("after a restart, a job whose due time passed while no runner ran runs once at the start; a job that never ran waits for its first due time", async () => {
     const config = configFor([folderKind], job("hourly", "folder-count", "0 * * * *") + "    folder: .\n" + job("fresh", "folder-count", "0 * * * *") + "    folder: .\n");
-    const first = new VirtualClock(Date.parse("2026-01-01T00:59:00Z"));
+    // Each runner is stopped as its run of "hourly" ends (from its log, so the clock cannot move on first).
+    const stopAfterRun = (stop: AbortController, lines: RunnerLogLine[]) => (line: RunnerLogLine) => {
+      lines.push(line);
+      if (line.job === "hourly" && line.message === "run ended") stop.abort();
+    };
     const stop = new AbortController();
-    const firstRun = runOnClock(first, { config, jobs: ["hourly"], signal: stop.signal });
-    // Stop once the 01:00 run is recorded.
-    const watch = setInterval(() => {
-      try {
-        if (record(config, "hourly").runs === 1) stop.abort();
-      } catch {
-        // not written yet
-      }
-    }, 5);
-    await firstRun.result;
-    clearInterval(watch);
+    await runOnClock(new VirtualClock(Date.parse("2026-01-01T00:59:00Z")), { config, jobs: ["hourly"], signal: stop.signal, log: stopAfterRun(stop, []) }).result;
     stopAutoAdvance?.();
-    expect(record(config, "hourly").lastRun).toMatchObject({ trigger: "schedule", startedAt: at("01:00:00") });
+    expect(record(config, "hourly")).toMatchObject({ runs: 1, lastRun: { trigger: "schedule", startedAt: at("01:00:00") } });
 
     // Down from 01:00 to 03:20: the 02:00 and 03:00 runs were missed; one run makes up for both.
-    const later = new VirtualClock(Date.parse("2026-01-01T03:20:00Z"));
     const restart = new AbortController();
-    const second = runOnClock(later, { config, signal: restart.signal });
-    const watchAgain = setInterval(() => {
-      if (record(config, "hourly").runs === 2) restart.abort();
-    }, 5);
-    await second.result;
-    clearInterval(watchAgain);
+    const lines: RunnerLogLine[] = [];
+    await runOnClock(new VirtualClock(Date.parse("2026-01-01T03:20:00Z")), { config, signal: restart.signal, log: stopAfterRun(restart, lines) }).result;
     expect(record(config, "hourly")).toMatchObject({ runs: 2, lastRun: { trigger: "missed", startedAt: at("03:20:00") } });
-    expect(second.lines.some((l) => l.job === "fresh" && l.message === `next run ${at("04:00:00")}`)).toBe(true);
-    expect(second.lines.some((l) => l.job === "fresh" && l.message.startsWith("run started"))).toBe(false);
+    expect(lines.some((l) => l.job === "fresh" && l.message === `next run ${at("04:00:00")}`)).toBe(true);
+    expect(lines.some((l) => l.job === "fresh" && l.message.startsWith("run started"))).toBe(false);
   });
 });
 
