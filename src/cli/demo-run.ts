@@ -7,7 +7,7 @@ import { deployThroughWebApi } from "../dataverse/deploy.ts";
 import { DataverseClient } from "../dataverse/web-api.ts";
 import { startDataverseDouble } from "../simulator/dataverse.ts";
 import { readSolutionSource, solutionParts, solutionZipName, writeSolution } from "../solution/index.ts";
-import { readZip } from "../zip/index.ts";
+import { readZip, writeZip } from "../zip/index.ts";
 import { settingsTemplate, type DeploymentSettings } from "../solution/deployment-settings.ts";
 import { sampleFlowConnectionReferences, sampleFlowEnvironmentVariables } from "../solution/sample-flow.ts";
 import { afterImportChecklist } from "../solution/setup-guide.ts";
@@ -17,6 +17,9 @@ import { invoke, type ConnectorPackage } from "../gateway/index.ts";
 import { defaultIds, startSimulator, type SimulatorConnection } from "../simulator/index.ts";
 import { syncExports, type SyncSummary } from "../workflows/export-sync.ts";
 import { importFile, type ImportResult } from "../workflows/import.ts";
+import { exportPackage, type ExportPackageResult } from "../workflows/package-export.ts";
+import { importPackage, type ImportPackageResult } from "../workflows/package-import.ts";
+import type { ErrorFiles } from "../workflows/package-errors.ts";
 import { packageDigests, packageFileName, storePackage } from "../workflows/package-store.ts";
 import { downloadPathOf } from "../workflows/download-path.ts";
 
@@ -31,6 +34,8 @@ export interface SimulatedRunOptions {
   throughConnector?: number;
   /** Seconds the simulator takes to pick up each import and then to process it; default 1, so the run shows imports in progress. */
   importSeconds?: number;
+  /** Seconds a package API execution stays NotRun, then Executing; default 0.3, so the run shows the polls and stays quick. */
+  packageSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -38,6 +43,8 @@ export interface SimulatedRunSummary {
   environmentUrl: string;
   gateway: { exported: string[]; imported: { messageId: string; status: string } };
   client: { sync: SyncSummary; imports: ImportResult[] };
+  /** The data management package API through the client: one export, two imports (one with a template). */
+  packageApi: { exported: ExportPackageResult; imports: ImportPackageResult[] };
   verified: { packages: number; mismatches: string[] };
 }
 
@@ -70,6 +77,24 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
           entity: "Customer groups",
           status: "ProcessedWithErrors",
           errors: [{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }],
+        },
+      ],
+    },
+    packageApi: {
+      notRunSeconds: options.packageSeconds ?? 0.3,
+      executingSeconds: options.packageSeconds ?? 0.3,
+      errorKeysFileSeconds: options.packageSeconds ?? 0.3,
+      definitionGroups: [
+        { id: defaultIds.exportDefinitionGroupId, direction: "export", entities: ["Customer groups", "Customers V3"], dataBytes: 256 * 1024 },
+        { id: defaultIds.importDefinitionGroupId, direction: "import" },
+      ],
+      outcomes: [
+        {
+          direction: "import",
+          entity: "Vendors V2",
+          status: "PartiallySucceeded",
+          errors: [{ RecordId: "5637144577", Field: "VENDORGROUPID", ErrorMessage: "Vendor group 90 does not exist." }],
+          entityErrors: [{ entity: "Vendors V2", errorKeys: ["VENDORACCOUNTNUMBER", "V-0002"], stagingErrors: ["VENDORACCOUNTNUMBER,VENDORGROUPID,ERROR", "V-0002,90,Vendor group 90 does not exist."] }],
         },
       ],
     },
@@ -142,21 +167,64 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
       log(`client: import ${path.basename(file)} → ${result.status}${why ? ` (${why})` : ""}`);
     }
 
-    // 3. What landed on disk must be exactly what the environment served, each package once.
+    for (const result of imports) if (result.errorFiles) logErrorFiles(log, result.errorFiles);
+
+    // 3. The data management package API: export a data project, then import a package and a plain file.
+    const polls = { firstDelayMs: 200, maxDelayMs: 800 };
+    const packageExport = await exportPackage({ client, definitionGroupId: defaultIds.exportDefinitionGroupId, legalEntityId: "USMF", outDir: path.join(options.outDir, "package-export"), policy: polls });
+    const produced = sim.packageExecutions().find((e) => e.executionId === packageExport.executionId)?.packageSha256;
+    log(`client: export-package ${packageExport.executionId} → ${packageExport.status}, ${path.relative(options.outDir, packageExport.file)} (SHA-256 ${packageExport.sha256}, ${produced === packageExport.sha256 ? "as the simulator produced it" : "NOT what the simulator produced"})`);
+    const customersPackage = await writeDemoPackage(path.join(upload, "customers-package.zip"), "Customers V3", "customers.csv", "CUSTOMERACCOUNT,NAME\r\nUS-002,Fabrikam\r\n");
+    const vendorsTemplate = await writeDemoPackage(path.join(upload, "vendors-template.zip"), "Vendors V2", "Vendors V2.csv", "VENDORACCOUNTNUMBER,VENDORGROUPID\r\n");
+    const vendors = path.join(upload, "vendors.csv");
+    writeFileSync(vendors, "VENDORACCOUNTNUMBER,VENDORGROUPID\r\nV-0001,10\r\nV-0002,90\r\n");
+    const packageImports: ImportPackageResult[] = [];
+    for (const [file, template] of [[customersPackage, undefined], [vendors, vendorsTemplate]] as const) {
+      const result = await importPackage({ client, file, template, definitionGroupId: defaultIds.importDefinitionGroupId, legalEntityId: "USMF", wait: true, policy: polls });
+      packageImports.push(result);
+      log(`client: import-package ${path.basename(file)}${template ? ` (wrapped into ${path.basename(template)})` : ""} → ${result.status}`);
+      if (result.errorFiles) logErrorFiles(log, result.errorFiles);
+    }
+
+    // 4. What landed on disk must be exactly what the environment served, each package once.
     const expected = new Map(sim.exportMessages(exportActivity).map((m) => [packageFileName({ CorrelationId: m.correlationId }), m.sha256]));
     const onDisk = [...(await packageDigests(gatewayDir)), ...(await packageDigests(path.join(options.outDir, "sync")))];
     const mismatches = onDisk.filter(([name, sha]) => expected.get(name) !== sha).map(([name]) => `${name} (wrong bytes or unexpected)`);
     const seen = new Set(onDisk.map(([name]) => name));
     mismatches.push(...[...expected.keys()].filter((name) => !seen.has(name)).map((name) => `${name} (missing)`));
+    if (produced !== packageExport.sha256) mismatches.push(`${path.basename(packageExport.file)} (export-package: not what the simulator produced)`);
     return {
       environmentUrl: c.environmentUrl,
       gateway: { exported, imported: importedThroughConnector },
       client: { sync, imports },
-      verified: { packages: onDisk.length, mismatches },
+      packageApi: { exported: packageExport, imports: packageImports },
+      verified: { packages: onDisk.length + 1, mismatches },
     };
   } finally {
     await sim.close();
   }
+}
+
+/** A one-entity data package as F&O exports them: Manifest.xml naming the entity and its file, the header, the file. */
+async function writeDemoPackage(file: string, entity: string, dataName: string, data: string): Promise<string> {
+  const manifest =
+    `<?xml version="1.0" encoding="utf-8"?>\r\n<DataManagementPackageManifest xmlns="http://schemas.microsoft.com/dynamics/2015/01/DataManagement">\r\n` +
+    `  <PackageEntityList>\r\n    <DataManagementPackageEntityData>\r\n      <EntityName>${entity}</EntityName>\r\n` +
+    `      <InputFilePath>${dataName}</InputFilePath>\r\n    </DataManagementPackageEntityData>\r\n  </PackageEntityList>\r\n</DataManagementPackageManifest>\r\n`;
+  const entries = new Map([
+    ["Manifest.xml", Buffer.from(manifest)],
+    ["PackageHeader.xml", Buffer.from(`<?xml version="1.0" encoding="utf-8"?>\r\n<DataManagementPackageHeader />\r\n`)],
+    [dataName, Buffer.from(data)],
+  ]);
+  writeFileSync(file, await writeZip(entries));
+  return file;
+}
+
+/** Where an import's error files landed, one line each. */
+function logErrorFiles(log: (line: string) => void, files: ErrorFiles): void {
+  const written = [files.executionErrors, ...files.errorKeys.map((f) => f.file), ...files.stagingErrors.map((f) => f.file), files.summaryPage];
+  for (const file of written) if (file !== undefined) log(`  wrote ${path.relative(process.cwd(), file)}`);
+  for (const problem of files.problems) log(`  not written: ${problem}`);
 }
 
 /**

@@ -140,10 +140,14 @@ describe("the workflow commands, as a user runs them", () => {
 describe("npm start's run against the simulator", () => {
   it("moves every package through the connector and the client and verifies each one", async () => {
     const { connector } = compileConnector(path.join(repoRoot, "connector"), placeholderConfig);
-    const summary = await runAgainstSimulator({ connector, outDir: tempDir("fno-run-"), exportMessages: 8, throughConnector: 3, importSeconds: 0 });
+    const summary = await runAgainstSimulator({ connector, outDir: tempDir("fno-run-"), exportMessages: 8, throughConnector: 3, importSeconds: 0, packageSeconds: 0 });
     expect(summary.gateway.exported).toHaveLength(3);
     expect(summary.client.sync.stored).toBe(5);
-    expect(summary.verified).toEqual({ packages: 8, mismatches: [] });
+    // 8 from the queue and 1 from the package API, each checked against the simulator's SHA-256.
+    expect(summary.verified).toEqual({ packages: 9, mismatches: [] });
     expect(summary.client.imports.map((r) => r.status)).toEqual(["Processed", "ProcessedWithErrors"]);
+    expect(summary.packageApi.exported.status).toBe("Succeeded");
+    expect(summary.packageApi.imports.map((r) => r.status)).toEqual(["Succeeded", "PartiallySucceeded"]);
+    expect(summary.packageApi.imports[1]!.errorFiles).toMatchObject({ problems: [], errorKeys: [{ entity: "Vendors V2" }], stagingErrors: [{ entity: "Vendors V2" }] });
   });
 });

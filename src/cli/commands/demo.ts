@@ -19,7 +19,7 @@ export function registerDemo(program: Command): void {
     .option("--solution <dir>", "the connector solution's own metadata, for the deploy step", "solution")
     .action(async (flags: { package: string; out: string; messages: number; json?: boolean; source: string; solution: string }) => {
       // The run empties the folder first: only a folder holding what an earlier run wrote may be emptied.
-      checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync"]));
+      checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync", "package-export"]));
       const summary = await runAgainstSimulator({
         connector: loadPackage(path.resolve(flags.package)),
         outDir: path.resolve(flags.out),
@@ -40,7 +40,9 @@ export function registerDemo(program: Command): void {
             `exports: ${summary.gateway.exported.length} through the compiled connector, ${sync.stored} by sync ` +
               `(${formatBytes(sync.bytes)} in ${sync.seconds.toFixed(2)} s); ${summary.verified.packages} packages verified by SHA-256`,
             `imports: ${imports.map((r) => `${r.status}`).join(", ")} (client), ${summary.gateway.imported.status} (connector)`,
-            `outputs: ${path.relative(process.cwd(), flags.out)}/through-connector, ${path.relative(process.cwd(), flags.out)}/sync; ` +
+            `package API: export ${summary.packageApi.exported.status} (${formatBytes(summary.packageApi.exported.bytes)}, SHA-256 checked); ` +
+              `imports ${summary.packageApi.imports.map((r) => r.status).join(", ")}, error files beside the inputs in ${path.relative(process.cwd(), flags.out)}/uploads`,
+            `outputs: ${["through-connector", "sync", "package-export"].map((dir) => `${path.relative(process.cwd(), flags.out)}/${dir}`).join(", ")}; ` +
               `connector package: ${flags.package}; solutions: dist/solution`,
             `deploy: ${deployed.imported.join(", ")} imported into the Dataverse double through the Web API (a build with test sign-in values; dist/solution keeps its placeholders)`,
             "",
