@@ -165,12 +165,11 @@ export async function readRecords(dir: string): Promise<UploadRecord[]> {
   return records;
 }
 
-/** Writes JSON to `file` atomically: a flushed temporary file renamed over it, then the folder flushed. */
+/** Writes JSON to `file` atomically: a flushed temporary file renamed over it. The caller flushes the folder. */
 export async function writeJsonAtomic(folders: UploadFolders, file: string, value: unknown): Promise<void> {
   const tmp = path.join(folders.tmp, `${randomUUID()}.json`);
   await writeFile(tmp, JSON.stringify(value, null, 2) + "\n", { flush: true });
   await rename(tmp, file);
-  await flushFolder(path.dirname(file));
 }
 
 export async function exists(file: string): Promise<boolean> {
@@ -195,7 +194,8 @@ export function candidateName(name: string, n: number): string {
  * Gives `record` a name in `dir` and writes its status file there, whole, under `<name>.status.json`; returns the
  * name. The name is the first candidate that is either already this claim's (an earlier attempt wrote its status
  * there before a crash: rewritten) or free. A free name is taken by hard-linking the finished file to it, which
- * fails if the name exists: of two files with the same name placed at once, each gets its own.
+ * fails if the name exists: of two files with the same name placed at once, each gets its own. The caller flushes
+ * `dir` (with whatever else it puts there) before anything depends on the status file.
  */
 export async function writeRecord(folders: UploadFolders, dir: string, record: UploadRecord): Promise<string> {
   for (let n = 1; ; n++) {
@@ -207,7 +207,6 @@ export async function writeRecord(folders: UploadFolders, dir: string, record: U
       if ((await readRecord(status))?.claim === record.claim) await rename(tmp, status);
       else if (await exists(path.join(dir, name))) continue;
       else if (!(await linkIfAbsent(tmp, status))) continue;
-      await flushFolder(dir);
       return name;
     } finally {
       await rm(tmp, { force: true });
@@ -227,13 +226,14 @@ async function linkIfAbsent(source: string, target: string): Promise<boolean> {
 }
 
 /**
- * Puts a file and its status (and errors) into `dir` (success/ or error/) under the record's name there. Safe to
- * repeat after a crash at any point: the name is found again by the claim, the JSON files are rewritten whole,
- * and a data file already moved is not looked for again. Returns the name.
+ * Puts a file and its status (and errors) into `dir` (success/ or error/) under the record's name there, flushed.
+ * Safe to repeat after a crash at any point: the name is found again by the claim, the JSON files are rewritten
+ * whole, and a data file already moved is not looked for again. Returns the name.
  */
 export async function placeFinal(folders: UploadFolders, dir: string, from: string, record: UploadRecord, errors?: unknown): Promise<string> {
   const name = await writeRecord(folders, dir, record);
   if (errors !== undefined) await writeJsonAtomic(folders, path.join(dir, `${name}${errorsSuffix}`), errors);
+  // One flush for the status, the errors and the file: until it is done the caller keeps the file's earlier record.
   try {
     await rename(from, path.join(dir, name));
   } catch (err) {

@@ -138,8 +138,7 @@ export async function runUpload(context: JobContext<NoState>, settings: UploadSe
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
         throw err;
       }
-      await flushFolder(folders.inbox);
-      await flushFolder(folders.claimed);
+      // Not flushed: a claim lost to a power failure only puts a file that was never sent back into the inbox.
       onStep("claimed", file.name);
       const { sha256, size } = await digestFile(claimedFile);
       const sendingFile = path.join(folders.sending, inFlight);
@@ -193,9 +192,11 @@ export async function runUpload(context: JobContext<NoState>, settings: UploadSe
       context.log({ level: "info", message: `${file.name} enqueued as message ${messageId}`, file: file.name, messageId });
       // Its own name, or `name~n.ext` while a file of that name is still followed in uploaded/.
       const storedAs = await writeRecord(folders, folders.uploaded, { ...record, messageId, enqueuedAt: new Date(context.now()).toISOString() });
+      await flushFolder(folders.uploaded);
       onStep("recorded", file.name);
+      // Flushing uploaded/ is enough: should the file reappear in sending/ after a power failure, the next run
+      // finds its status file in uploaded/ by the claim and moves it again.
       await rename(sendingFile, path.join(folders.uploaded, storedAs));
-      await flushFolder(folders.sending);
       await flushFolder(folders.uploaded);
       onStep("moved", file.name);
       counts.uploaded++;
@@ -225,7 +226,6 @@ async function recover(context: JobContext<NoState>, settings: UploadSettings, f
       const record = recorded.get(parsed.claim);
       if (record) {
         await rename(file, path.join(folders.uploaded, record.storedAs));
-        await flushFolder(folders.sending);
         await flushFolder(folders.uploaded);
         counts.resumed++;
         continue;
@@ -270,8 +270,8 @@ async function moveToError(context: JobContext<NoState>, folders: UploadFolders,
       `(Manage scheduled data jobs) with the external identifier '${record.file}', sent at about ${record.sentAt}: if there is none, move this file back into ${folders.inbox} to send it again.`
     : `F&O refused the file and created no message: correct it (or the job's settings) and move it back into ${folders.inbox} to send it again.`;
   const final = { ...record, problem: messageOf(err), action, finishedAt: new Date(context.now()).toISOString() };
+  // Should the file reappear in sending/ after a power failure, the next run places it again under the same claim and name.
   const name = await placeFinal(folders, folders.error, from, final);
-  await flushFolder(path.dirname(from));
   context.log({
     level: "error",
     message: unknown ? `${record.file}: the outcome of its upload is unknown; moved to error/${name} and not sent again` : `${record.file}: F&O refused it; moved to error/${name}`,

@@ -6,9 +6,8 @@ import { downloadKind, runDownload } from "../../../src/jobs/kinds/download.ts";
 import { jobKinds } from "../../../src/jobs/kinds/index.ts";
 import { defaultIds, startSimulator, type Simulator } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
-import { tempDir } from "../../workflows/support.ts";
 import { assertExportsSettled } from "./assertions.ts";
-import { clientFor, jobContext } from "./support.ts";
+import { clientFor, jobContext, tempDir } from "./support.ts";
 
 const activity = defaultIds.exportActivityId;
 const running: Simulator[] = [];

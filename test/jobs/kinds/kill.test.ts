@@ -7,10 +7,9 @@ import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
 import { runUpload, uploadSteps, type UploadSettings, type UploadStep } from "../../../src/jobs/kinds/upload.ts";
 import { startSimulator, type Simulator } from "../../../src/simulator/index.ts";
 import type { SyncStep } from "../../../src/workflows/export-sync.ts";
-import { tempDir } from "../../workflows/support.ts";
 import { assertExportsSettled, assertUploadsSettled } from "./assertions.ts";
 import type { KillRun } from "./kill-run.ts";
-import { clientFor, dropFiles, jobContext, namesIn } from "./support.ts";
+import { clientFor, dropFiles, jobContext, namesIn, tempDir } from "./support.ts";
 
 /*
  * Upload and download jobs run in child processes that SIGKILL themselves at seeded points (the occurrence of a

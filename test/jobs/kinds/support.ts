@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { FnoClient, LoopbackClientSecretCredential, type FnoClientOptions, type RetryOptions } from "../../../src/client/index.ts";
 import type { DurableState, JobContext, JobLogEvent } from "../../../src/jobs/kind.ts";
@@ -59,6 +60,10 @@ export function jobContext<State>(options: { client: FnoClient; stateFile: strin
     now: options.now ?? (() => Date.now()),
     logs,
   };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
 export function sha256(bytes: string | Uint8Array): string {

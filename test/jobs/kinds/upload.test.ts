@@ -8,8 +8,7 @@ import { classifyEnqueueFailure, globMatcher, runUpload, type UploadSettings } f
 import { candidateName, outcomeUnknown, rejected, type UploadRecord } from "../../../src/jobs/kinds/upload-folder.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
-import { tempDir } from "../../workflows/support.ts";
-import { clientFor, clientOptions, dropFiles, jobContext, landed, leftOver, namesIn, quickRetry, sha256, type TestContext } from "./support.ts";
+import { clientFor, clientOptions, dropFiles, jobContext, landed, leftOver, namesIn, quickRetry, sha256, tempDir, type TestContext } from "./support.ts";
 
 const activity = defaultIds.importActivityId;
 const groupErrors = [{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }];
