@@ -3,9 +3,9 @@ import { executionStatusPhase, type ExecutionPhase, type FnoClient } from "../cl
 import { errorCodes, ToolError } from "../errors/index.ts";
 
 /**
- * Polling for the data management package API: an execution's status, an exported package's URL, an error-keys
- * file's URL. Each poll is bounded by attempts and by time, and waits with backoff between attempts, so a job that
- * never finishes (or a URL that never comes) ends in a clear error instead of a loop.
+ * Executions of the data management package API and the polling they need: an execution's status, an exported
+ * package's URL, an error-keys file's URL. Each poll is bounded by attempts and by time, and waits with backoff
+ * between attempts, so a job that never finishes (or a URL that never comes) ends in a clear error, not a loop.
  */
 
 export interface PollPolicy {
