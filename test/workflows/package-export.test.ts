@@ -4,6 +4,8 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { defaultIds } from "../../src/simulator/index.ts";
+import { FnoClient } from "../../src/client/index.ts";
+import { writeZip } from "../../src/zip/index.ts";
 import { exitCodeOf } from "../../src/errors/index.ts";
 import { exportPackage, type ExportStep } from "../../src/workflows/package-export.ts";
 import { ExecutionFailedError, PollGaveUpError } from "../../src/workflows/package-poll.ts";
@@ -95,5 +97,38 @@ describe("exportPackage", () => {
     expect(readFileSync(path.join(out, "weekly.zip"), "utf8")).toBe("someone's file");
     expect(sim.packageExecutions()).toEqual([]);
     expect(existsSync(path.join(out, "weekly.zip.partial"))).toBe(false);
+  });
+});
+
+describe("exportPackage against a scripted environment", () => {
+  const env = "https://contoso.operations.dynamics.com";
+  const blob = "https://contosoblob.blob.core.windows.net/dmf/package.zip?sv=2020-04-08&sig=c2ln";
+
+  /** A client whose environment answers each action from `answers` (by action name) and serves `packageBytes` at `blob`. */
+  function scriptedClient(answers: Record<string, string>, packageBytes: Buffer): FnoClient {
+    const fetch = async (request: Request): Promise<Response> => {
+      if (request.url === blob) return new Response(new Uint8Array(packageBytes), { headers: { "content-length": String(packageBytes.length) } });
+      const action = request.url.split("DataEntities.")[1]!;
+      return Response.json({ value: answers[action] });
+    };
+    return new FnoClient({ environmentUrl: env, credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) }, fetch, sleep: async () => undefined });
+  }
+
+  it("treats the empty GUID from ExportToPackage as no export started", async () => {
+    const client = scriptedClient({ ExportToPackage: "00000000-0000-0000-0000-000000000000" }, Buffer.alloc(0));
+    const out = tempDir("fno-export-");
+    const error = await failure<ExecutionFailedError>(exportPackage({ client, definitionGroupId: "G", outDir: out }));
+    expect(error).toBeInstanceOf(ExecutionFailedError);
+    expect(error.message).toBe('ExportToPackage started no export for data project G (it returned "00000000-0000-0000-0000-000000000000")');
+    expect(namesIn(out)).toEqual([]);
+  });
+
+  it("refuses a download that is not a data package, leaving nothing under the name or beside it", async () => {
+    const notAPackage = await writeZip(new Map([["data.csv", Buffer.from("a,b\r\n")]]));
+    const client = scriptedClient({ ExportToPackage: "e1", GetExecutionSummaryStatus: "Succeeded", GetExportedPackageUrl: blob }, notAPackage);
+    const out = tempDir("fno-export-");
+    const error = await failure(exportPackage({ client, definitionGroupId: "G", packageName: "p", outDir: out }));
+    expect(error.message).toBe("the package of export e1: not a data package: it has no Manifest.xml");
+    expect(namesIn(out)).toEqual([]);
   });
 });
