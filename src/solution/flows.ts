@@ -1,12 +1,15 @@
 import type { CompiledConnector } from "../compile/package.ts";
 import { connectorComponentType, type SolutionManifest } from "./source.ts";
-import { sampleFlow, sampleFlowComponents, outlookApiName, workflowComponentType, type FlowTarget } from "./sample-flow.ts";
+import { flowConnectionReferences, outlookApiName, workflowComponentType, type FlowTarget, type SolutionFlow } from "./flow-parts.ts";
+import { importFlowComponents } from "./import-flow.ts";
+import { sampleFlowComponents } from "./sample-flow.ts";
 import { formatVersion } from "./version.ts";
 import { childElements, element, findChild, textElement, type XmlElement } from "./xml.ts";
 
 /**
  * The flows solution: everything that uses the connector (its connection reference, the Office 365 Outlook
- * connection reference, the environment variables and the sample flow), imported after the connector
+ * connection reference, the environment variables and the two sample flows: export by email, import a data
+ * package), imported after the connector
  * solution. It is derived from the connector solution's own metadata (same publisher and version) and
  * shaped like Microsoft's Business Approvals Kit, whose flows solution names the connector it takes from
  * another solution under MissingDependencies (docs/format-notes.md, "The real solutions we compare with").
@@ -14,11 +17,11 @@ import { childElements, element, findChild, textElement, type XmlElement } from 
 export const flowsSolution = {
   uniqueNameSuffix: "Flows",
   displayNameSuffix: " (flows)",
-  description: "The sample cloud flow, with the connection references and environment variables it uses. Import it after the connector solution.",
+  description: "The sample cloud flows, with the connection references and environment variables they use. Import it after the connector solution.",
 } as const;
 
 export interface FlowsSolutionParts {
-  /** Unpacked-layout files: the flow, its .data.xml, the environment variable definitions. */
+  /** Unpacked-layout files: each flow, its .data.xml, the environment variable definitions. */
   files: Map<string, Buffer>;
   /** Edits the clones of the connector solution's Solution.xml and Customizations.xml into the flows solution's. */
   edit(solutionXml: XmlElement, customizationsXml: XmlElement): void;
@@ -26,21 +29,22 @@ export interface FlowsSolutionParts {
 
 export function flowsSolutionParts(connector: CompiledConnector, target: FlowTarget & { connectorDisplayName: string }): FlowsSolutionParts {
   const { manifest } = target;
-  const flow = sampleFlowComponents(connector, target);
-  const connectorReference = element("connectionreference", { connectionreferencelogicalname: flow.connectionReferences.connector }, [
+  const flows: SolutionFlow[] = [sampleFlowComponents(connector, target), importFlowComponents(connector, target)];
+  const references = flowConnectionReferences(manifest);
+  const connectorReference = element("connectionreference", { connectionreferencelogicalname: references.connector }, [
     textElement("connectionreferencedisplayname", target.connectorDisplayName),
     textElement("connectorid", `/providers/Microsoft.PowerApps/apis/${target.apiName}`),
     element("customconnectorid", {}, [textElement("connectorid", manifest.connector.id)]),
     textElement("description", `Connection to one Finance and Operations environment, used by the flows of this solution.`),
     ...referenceState(),
   ]);
-  const outlookReference = element("connectionreference", { connectionreferencelogicalname: flow.connectionReferences.outlook }, [
+  const outlookReference = element("connectionreference", { connectionreferencelogicalname: references.outlook }, [
     textElement("connectionreferencedisplayname", "Office 365 Outlook (F&O sample flow)"),
     textElement("connectorid", `/providers/Microsoft.PowerApps/apis/${outlookApiName}`),
     ...referenceState(),
   ]);
 
-  // The connector comes from the connector solution, so the flow and our connection reference name it as missing.
+  // The connector comes from the connector solution, so each flow and our connection reference name it as missing.
   const required = (): XmlElement =>
     element("Required", {
       type: connectorComponentType,
@@ -50,22 +54,21 @@ export function flowsSolutionParts(connector: CompiledConnector, target: FlowTar
       id: `{${manifest.connector.id}}`,
     });
   const missingDependencies = [
-    element("MissingDependency", {}, [
-      required(),
-      element("Dependent", { type: workflowComponentType, displayName: sampleFlow.displayName, id: `{${flow.workflowId}}` }),
-    ]),
+    ...flows.map((flow) =>
+      element("MissingDependency", {}, [required(), element("Dependent", { type: workflowComponentType, displayName: flow.displayName, id: `{${flow.workflowId}}` })]),
+    ),
     element("MissingDependency", {}, [
       required(),
       element("Dependent", {
         type: "connectionreference",
-        displayName: flow.connectionReferences.connector,
-        "id.connectionreferencelogicalname": flow.connectionReferences.connector,
+        displayName: references.connector,
+        "id.connectionreferencelogicalname": references.connector,
       }),
     ]),
   ];
 
   return {
-    files: flow.files,
+    files: new Map(flows.flatMap((flow) => [...flow.files])),
     edit(solutionXml, customizationsXml) {
       const solutionManifest = findChild(solutionXml, "SolutionManifest")!;
       replaceText(solutionManifest, "UniqueName", flowsSolutionUniqueName(manifest));
@@ -76,9 +79,11 @@ export function flowsSolutionParts(connector: CompiledConnector, target: FlowTar
       if (descriptions !== undefined) {
         for (const description of childElements(descriptions, "Description")) description.attributes.description = flowsSolution.description;
       }
-      setChildren(solutionManifest, "RootComponents", [
-        element("RootComponent", { type: workflowComponentType, id: `{${flow.workflowId}}`, behavior: "0" }),
-      ]);
+      setChildren(
+        solutionManifest,
+        "RootComponents",
+        flows.map((flow) => element("RootComponent", { type: workflowComponentType, id: `{${flow.workflowId}}`, behavior: "0" })),
+      );
       setChildren(solutionManifest, "MissingDependencies", missingDependencies);
       // connectionreferences follows Connectors in every real customizations.xml (EX-B, the Approvals Kit).
       const connectors = findChild(customizationsXml, "Connectors")!;

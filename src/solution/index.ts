@@ -19,6 +19,7 @@ export {
 } from "./pack.ts";
 export { flowsSolution } from "./flows.ts";
 export { downloadPathExpression, sampleFlow } from "./sample-flow.ts";
+export { importFlow, writeUrlExpression } from "./import-flow.ts";
 export { findOnPath, formatCommand, pacArguments, runPac, withoutPacHelp, type DeployTarget } from "./deploy.ts";
 export { unpackSolution, writeUnpackedSolution } from "./unpack.ts";
 export { folderToZip, zipToFolder, type SolutionFiles } from "./layout.ts";

@@ -1,6 +1,7 @@
 import { placeholderClientId, placeholderResourceUri, type BuildConfig } from "../compile/config.ts";
 import { connectorApiName } from "./names.ts";
 import { solutionZipName } from "./pack.ts";
+import { importFlow } from "./import-flow.ts";
 import { sampleFlowConnectionReferences, sampleFlowEnvironmentVariables } from "./sample-flow.ts";
 import type { SolutionManifest } from "./source.ts";
 
@@ -71,7 +72,9 @@ export function setupGuide(values: SetupValues): string {
     "     or Solutions > Import solution. The import asks for the connections of its connection references",
     `     (${references.connector}: ${connectorTitle}; ${references.outlook}: Office 365 Outlook) and for the environment variables`,
     `     ${variables.activityId.schemaName} (${variables.activityId.displayName}) and ${variables.recipients.schemaName} (${variables.recipients.displayName}).`,
-    "   - Turn the sample flow on once its connections are set, if the import left it off.",
+    "   - Turn the sample flows on once their connections are set, if the import left them off. The import flow",
+    `     ("${importFlow.displayName}") is run by hand with a data package; its upload uses the built-in HTTP action`,
+    "     (a premium action), with no authentication: the write URL carries its own signature.",
   ];
   return lines.join("\n") + "\n";
 }
@@ -88,9 +91,9 @@ export function afterImportChecklist(values: Pick<SetupValues, "manifest" | "con
     ...connectorSteps(connectorTitle, redirectStem).filter((line) => !(shared && line.includes("Share the connector"))),
     ...connectionSteps(connectorTitle),
     unconnected.length === 0
-      ? "   - Every connection reference has a connection; turn the sample flow on if the import left it off."
+      ? "   - Every connection reference has a connection; turn the sample flows on if the import left them off."
       : `   - Connection references without a connection: ${unconnected.join(", ")}. Solutions > the flows solution > Connection references >` +
-        " each one > choose its connection > Save, then turn the sample flow on.",
+        " each one > choose its connection > Save, then turn the sample flows on.",
   ];
   return lines.join("\n") + "\n";
 }
@@ -113,6 +116,6 @@ function connectionSteps(connectorTitle: string): string[] {
     `   - Create a connection to ${connectorTitle}: Environment URL = the F&O environment (https://<environment>.operations.dynamics.com,`,
     "     no trailing slash). Sign in as a user who may run the data jobs, or choose a service principal connection and enter",
     "     the Client ID, Client secret and Tenant of the app from steps 1 and 2.",
-    "   - Create an Office 365 Outlook connection for the sample flow's email.",
+    "   - Create an Office 365 Outlook connection for the export sample flow's email.",
   ];
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { packSolution } from "../../src/solution/index.ts";
+import { importFlow, packSolution } from "../../src/solution/index.ts";
 import { childElements, findChild, parseXml, type XmlElement } from "../../src/solution/xml.ts";
 import { hasShared, referenceDir } from "../support/shared.ts";
 import { childNames, compiledConnector, entry, solutionSource } from "./support.ts";
@@ -66,33 +66,59 @@ describe.skipIf(!hasShared)("the connector and flows solutions against Microsoft
     expect(findChild(findChild(custom!, "customconnectorid")!, "connectorid")!.children).toEqual([{ text: source.manifest.connector.id }]);
   });
 
-  it("names the connector under MissingDependencies for the flow and for the connection reference, as the kit does", () => {
+  it("names the connector under MissingDependencies for each flow and for the connection reference, as the kit does", () => {
     const missing = (manifest: XmlElement) => childElements(findChild(manifest, "MissingDependencies")!, "MissingDependency");
     const kitEntries = missing(kitFlowsManifest()).filter((m) => findChild(m, "Required")!.attributes.type === "372");
-    const ours = missing(findChild(xml(flowsZip, "solution.xml"), "SolutionManifest")!);
+    const ourManifest = findChild(xml(flowsZip, "solution.xml"), "SolutionManifest")!;
+    const ours = missing(ourManifest);
     const shape = (m: XmlElement) => {
       const required = findChild(m, "Required")!;
       const dependent = findChild(m, "Dependent")!;
       return { required: Object.keys(required.attributes), requiredType: required.attributes.type, dependent: Object.keys(dependent.attributes), dependentType: dependent.attributes.type };
     };
-    expect(ours.map(shape)).toEqual(kitEntries.map(shape));
+    // The kit has one flow that uses the connector; we have two, each with the kit's flow entry.
+    const [kitFlowEntry, kitReferenceEntry] = kitEntries.map(shape);
+    expect(ours.map(shape)).toEqual([kitFlowEntry, kitFlowEntry, kitReferenceEntry]);
     for (const m of ours) {
       expect(findChild(m, "Required")!.attributes).toMatchObject({ schemaName: source.manifest.connector.schemaName, id: `{${source.manifest.connector.id}}` });
     }
-    const flowId = childElements(findChild(findChild(xml(flowsZip, "solution.xml"), "SolutionManifest")!, "RootComponents")!)[0]!.attributes.id;
-    expect(findChild(ours[0]!, "Dependent")!.attributes.id).toBe(flowId);
+    const flowIds = childElements(findChild(ourManifest, "RootComponents")!).map((r) => r.attributes.id);
+    const workflows = items(xml(flowsZip, "customizations.xml"), "Workflows");
+    expect(new Set(workflows.map((w) => w.attributes.WorkflowId))).toEqual(new Set(flowIds));
+    expect(ours.slice(0, 2).map((m) => findChild(m, "Dependent")!.attributes.id)).toEqual(flowIds);
+    expect(ours.slice(0, 2).map((m) => findChild(m, "Dependent")!.attributes.displayName)).toEqual(
+      flowIds.map((id) => workflows.find((w) => w.attributes.WorkflowId === id)!.attributes.Name),
+    );
   });
 
-  it("the flow reaches the connector through a connection reference of the kit's shape, with the kit's action host fields", () => {
-    const workflow = childElements(findChild(xml(flowsZip, "customizations.xml"), "Workflows")!, "Workflow")[0]!;
-    const flowFile = (findChild(workflow, "JsonFileName")!.children[0] as { text: string }).text.slice(1);
-    const ours = JSON.parse(entry(flowsZip, flowFile).toString("utf8")) as Flow;
+  it("each flow reaches the connector through a connection reference of the kit's shape, with the kit's action host fields", () => {
+    const workflows = childElements(findChild(xml(flowsZip, "customizations.xml"), "Workflows")!, "Workflow");
+    expect(workflows).toHaveLength(2);
     const custom = (f: Flow) => Object.values(f.properties.connectionReferences).find((r) => r.api.logicalName !== undefined)!;
     const shape = (r: ReturnType<typeof custom>) => ({ keys: Object.keys(r), connection: Object.keys(r.connection), api: Object.keys(r.api), runtimeSource: r.runtimeSource });
-    expect(shape(custom(ours))).toEqual(shape(custom(kitFlow())));
-    expect(custom(ours).api.logicalName).toBe(source.manifest.connector.schemaName);
     const hosts = (f: Flow) => JSON.stringify(f.properties.definition.actions).match(/"host":\{[^}]*\}/g)!.map((h) => Object.keys((JSON.parse(`{${h}}`) as { host: object }).host));
-    expect(new Set(hosts(ours).map((k) => k.join()))).toEqual(new Set(hosts(kitFlow()).map((k) => k.join())));
+    for (const workflow of workflows) {
+      const flowFile = (findChild(workflow, "JsonFileName")!.children[0] as { text: string }).text.slice(1);
+      const ours = JSON.parse(entry(flowsZip, flowFile).toString("utf8")) as Flow;
+      expect(shape(custom(ours)), flowFile).toEqual(shape(custom(kitFlow())));
+      expect(custom(ours).api.logicalName).toBe(source.manifest.connector.schemaName);
+      expect(new Set(hosts(ours).map((k) => k.join())), flowFile).toEqual(new Set(hosts(kitFlow()).map((k) => k.join())));
+    }
+  });
+
+  it("the import flow's manual trigger has the kit's Button trigger shape, its text inputs the kit's keys", () => {
+    const workflow = items(xml(flowsZip, "customizations.xml"), "Workflows").find((w) => w.attributes.Name === importFlow.displayName)!;
+    const flowFile = (findChild(workflow, "JsonFileName")!.children[0] as { text: string }).text.slice(1);
+    type Triggers = Record<string, { type: string; kind: string; inputs: { schema: { type: string; properties: Record<string, Record<string, unknown>>; required: string[] } } }>;
+    const triggers = (f: unknown) => (f as { properties: { definition: { triggers: Triggers } } }).properties.definition.triggers;
+    const [[ourName, ours]] = Object.entries(triggers(JSON.parse(entry(flowsZip, flowFile).toString("utf8")))) as [[string, Triggers[string]]];
+    const [[kitName, kit]] = Object.entries(triggers(kitFlow())) as [[string, Triggers[string]]];
+    expect([ourName, ours.type, ours.kind]).toEqual([kitName, kit.type, kit.kind]);
+    expect(Object.keys(ours.inputs.schema)).toEqual(Object.keys(kit.inputs.schema));
+    const kitText = kit.inputs.schema.properties.text!;
+    expect(Object.keys(ours.inputs.schema.properties.text!)).toEqual(Object.keys(kitText));
+    expect(Object.keys(ours.inputs.schema.properties.text_1!)).toEqual(Object.keys(kitText));
+    expect(ours.inputs.schema.properties.text!["x-ms-content-hint"]).toBe(kitText["x-ms-content-hint"]);
   });
 
   it("writes environment variable definitions with the kit's elements in the kit's order", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { packSolution } from "../../src/solution/index.ts";
+import { packSolution, sampleFlow } from "../../src/solution/index.ts";
 import { downloadPathOf } from "../../src/workflows/download-path.ts";
 import { childElements, findChild, parseXml, textOf, type XmlElement } from "../../src/solution/xml.ts";
 import { hasShared, repoRoot } from "../support/shared.ts";
@@ -13,7 +13,7 @@ const source = solutionSource();
 const entries = packSolution(connector, { source, packageType: "unmanaged", part: "flows" });
 const customizations = parseXml(entry(entries, "customizations.xml"), "customizations.xml");
 const manifest = findChild(parseXml(entry(entries, "solution.xml"), "solution.xml"), "SolutionManifest")!;
-const [workflow] = childElements(findChild(customizations, "Workflows")!, "Workflow");
+const workflow = childElements(findChild(customizations, "Workflows")!, "Workflow").find((w) => w.attributes.Name === sampleFlow.displayName);
 const flowFile = textOf(findChild(workflow!, "JsonFileName")!).slice(1);
 
 interface Action {
@@ -75,7 +75,7 @@ function scripted(queue: ConnectorAnswer[], others: Partial<Record<string, (call
     return answer ? answer(call) : { statusCode: 200, body: call.operationId === "Download" ? "PK…" : undefined };
   };
 }
-const run = (connectorAnswers: (call: ConnectorCall) => ConnectorAnswer): RunResult => runFlow(flow as never, parameters, connectorAnswers);
+const run = (connectorAnswers: (call: ConnectorCall) => ConnectorAnswer): Promise<RunResult> => runFlow(flow as never, { parameters, connector: connectorAnswers });
 const operations = (result: RunResult) => result.calls.map((c) => c.operationId);
 const fnoError = (status: number, inner: string): ConnectorAnswer => ({
   statusCode: status,
@@ -83,11 +83,11 @@ const fnoError = (status: number, inner: string): ConnectorAnswer => ({
 });
 
 describe("the flows solution", () => {
-  it("is its own solution: another unique name, the flow as its one root component", () => {
+  it("is its own solution: another unique name, the two sample flows as its root components", () => {
     expect(textOf(findChild(manifest, "UniqueName")!)).toBe(`${source.manifest.uniqueName}Flows`);
     const roots = childElements(findChild(manifest, "RootComponents")!);
-    expect(roots.map((r) => r.attributes.type)).toEqual(["29"]);
-    expect(roots[0]!.attributes.id).toBe(workflow!.attributes.WorkflowId);
+    expect(roots.map((r) => r.attributes.type)).toEqual(["29", "29"]);
+    expect(roots.map((r) => r.attributes.id)).toContain(workflow!.attributes.WorkflowId);
     expect(flowFile).toMatch(new RegExp(`^Workflows/[A-Za-z0-9-]+-${workflow!.attributes.WorkflowId!.slice(1, -1).toUpperCase()}\\.json$`));
   });
 
@@ -123,17 +123,17 @@ describe("the flows solution", () => {
 });
 
 describe("the sample flow, run against a scripted connector", () => {
-  it("drains the queue: Dequeue → Download → email → Acknowledge per message, until Dequeue answers 204", () => {
-    const result = run(scripted([{ statusCode: 200, body: message(1) }, { statusCode: 200, body: message(2) }]));
+  it("drains the queue: Dequeue → Download → email → Acknowledge per message, until Dequeue answers 204", async () => {
+    const result = await run(scripted([{ statusCode: 200, body: message(1) }, { statusCode: 200, body: message(2) }]));
     expect(result.status).toBe("Succeeded");
     expect(operations(result)).toEqual([...Array(2).fill(["Dequeue", "Download", "SendEmailV2", "Acknowledge"]).flat(), "Dequeue"]);
     const attachment = (result.calls.find((c) => c.operationId === "SendEmailV2")!.parameters["emailMessage/Attachments"] as { Name: string }[])[0];
     expect(attachment?.Name).toBe("c1.zip");
   });
 
-  it("runs one round an hour at most: 60 rounds, then the loop stops", () => {
+  it("runs one round an hour at most: 60 rounds, then the loop stops", async () => {
     const endless = Array.from({ length: 100 }, (_, i) => ({ statusCode: 200, body: message(i) }));
-    const result = run(scripted(endless));
+    const result = await run(scripted(endless));
     expect(operations(result).filter((o) => o === "Dequeue")).toHaveLength(60);
   });
 });
@@ -147,21 +147,21 @@ function guidanceRules(): string[] {
   return [...section.matchAll(/^- \*\*([a-z-]+)\*\*:/gm)].map((m) => m[1]!);
 }
 
-const ruleChecks: Record<string, () => void> = {
-  "dequeue-retry-none": () => {
+const ruleChecks: Record<string, () => Promise<void>> = {
+  "dequeue-retry-none": async () => {
     expect(actions.get("Dequeue")!.inputs!.retryPolicy).toEqual({ type: "none" });
     // The default policy would send a failed Dequeue again, each time taking another message.
-    const result = run(scripted([fnoError(503, "Service unavailable.")]));
+    const result = await run(scripted([fnoError(503, "Service unavailable.")]));
     expect(operations(result)).toEqual(["Dequeue"]);
   },
-  "loop-until-empty": () => {
-    const result = run(scripted([{ statusCode: 200, body: message(1) }]));
+  "loop-until-empty": async () => {
+    const result = await run(scripted([{ statusCode: 200, body: message(1) }]));
     expect(operations(result).at(-1)).toBe("Dequeue");
     expect(result.status).toBe("Succeeded");
-    expect(run(scripted([])).calls).toHaveLength(1);
+    expect((await run(scripted([]))).calls).toHaveLength(1);
   },
-  "check-package-exists": () => {
-    const result = run(scripted([{ statusCode: 200, body: message(1, { withPackage: false }) }]));
+  "check-package-exists": async () => {
+    const result = await run(scripted([{ statusCode: 200, body: message(1, { withPackage: false }) }]));
     expect(result.status).toBe("Succeeded");
     expect(operations(result)).toEqual(["Dequeue", "SendEmailV2", "Acknowledge", "Dequeue"]);
     const report = result.calls[1]!.parameters;
@@ -169,34 +169,34 @@ const ruleChecks: Record<string, () => void> = {
     expect(String(report["emailMessage/Body"])).toContain("The file was not found in the blob storage.");
     expect(result.calls[2]!.parameters["message/CorrelationId"]).toBe("c1");
   },
-  "download-path": () => {
-    const result = run(scripted([{ statusCode: 200, body: message(1, { http: true }) }]));
+  "download-path": async () => {
+    const result = await run(scripted([{ statusCode: 200, body: message(1, { http: true }) }]));
     const download = result.calls.find((c) => c.operationId === "Download")!;
     // What the flow passes is what the typed helper computes, with no scheme or host in it.
     expect(download.parameters).toEqual({ downloadPath: downloadPathOf(String(message(1).DownloadLocation)) });
     expect(download.parameters.downloadPath).toBe(`api/connector/download/%7B${activityId}%7D?correlation-id=c1&blob=b1`);
   },
-  "acknowledge-after-storing": () => {
-    const result = run(scripted([{ statusCode: 200, body: message(1) }], { SendEmailV2: () => fnoError(500, "mailbox unavailable") }));
+  "acknowledge-after-storing": async () => {
+    const result = await run(scripted([{ statusCode: 200, body: message(1) }], { SendEmailV2: () => fnoError(500, "mailbox unavailable") }));
     expect(operations(result)).not.toContain("Acknowledge");
-    const delivered = run(scripted([{ statusCode: 200, body: message(1) }]));
+    const delivered = await run(scripted([{ statusCode: 200, body: message(1) }]));
     const ack = delivered.calls.find((c) => c.operationId === "Acknowledge")!;
     const fields = Object.fromEntries(Object.entries(ack.parameters).filter(([k]) => k.startsWith("message/")).map(([k, v]) => [k.slice(8), v]));
     expect(fields).toEqual(message(1));
   },
-  "fail-on-errors": () => {
+  "fail-on-errors": async () => {
     for (const status of [401, 500]) {
-      const result = run(scripted([fnoError(status, `F&O says ${status}`)]));
+      const result = await run(scripted([fnoError(status, `F&O says ${status}`)]));
       expect(result.status, `Dequeue ${status}`).toBe("Failed");
       expect(result.error?.message).toContain(`HTTP ${status}`);
       expect(result.error?.message).toContain(`F&O says ${status}`);
       expect(operations(result), `Dequeue ${status}`).toEqual(["Dequeue"]);
     }
-    const failedDownload = run(scripted([{ statusCode: 200, body: message(1) }, { statusCode: 200, body: message(2) }], { Download: () => fnoError(404, "gone") }));
+    const failedDownload = await run(scripted([{ statusCode: 200, body: message(1) }, { statusCode: 200, body: message(2) }], { Download: () => fnoError(404, "gone") }));
     expect(failedDownload.status).toBe("Failed");
     expect(failedDownload.error?.message).toContain("c1");
     expect(operations(failedDownload)).toEqual(["Dequeue", "Download"]);
-    const failedAck = run(scripted([{ statusCode: 200, body: message(1) }], { Acknowledge: () => fnoError(400, "stale pop receipt") }));
+    const failedAck = await run(scripted([{ statusCode: 200, body: message(1) }], { Acknowledge: () => fnoError(400, "stale pop receipt") }));
     expect(failedAck.status).toBe("Failed");
   },
 };

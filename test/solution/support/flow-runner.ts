@@ -1,15 +1,20 @@
+import { randomUUID } from "node:crypto";
+
 /**
- * A small runner for the sample flow's definition, so tests check what the flow does rather than how its
- * JSON looks. It knows only what the sample flow uses and throws on anything else, so a flow that grows a
- * new construct fails loudly instead of passing unchecked. The semantics are Logic Apps' documented ones
- * (workflow definition language; "Handle errors and exceptions"), as docs/platform-assumptions.md
- * ("Sample flow") states them:
+ * A small runner for the sample flows' definitions, so tests check what a flow does rather than how its JSON
+ * looks. It knows only what the sample flows use and throws on anything else, so a flow that grows a new
+ * construct fails loudly instead of passing unchecked. The semantics are Logic Apps' documented ones
+ * (workflow definition language; "Schema reference guide for trigger and action types"; "Handle errors and
+ * exceptions"), as docs/platform-assumptions.md ("Sample flow") states them:
  * - actions in a scope run once every action in their `runAfter` has finished with one of the listed
  *   statuses, otherwise they are Skipped; an empty `runAfter` runs first;
- * - a connector action without `retryPolicy: none` is retried on 408, 429 and 5xx (default policy: 4 retries);
+ * - a connector or HTTP action without `retryPolicy: none` is retried on 408, 429 and 5xx (default policy:
+ *   4 retries), and fails on a status of 400 or more;
  * - `If` and `Until` fail when an action inside them failed; an `Until` runs its actions, then checks its
- *   expression, up to `limit.count` times;
- * - `Terminate` ends the run with its status and error.
+ *   expression, up to `limit.count` times (its `limit.timeout` is not modelled);
+ * - `Wait` hands its interval to the test (which moves a simulated clock);
+ * - `Terminate` ends the run with its status and error;
+ * - a `Request` trigger's body must hold the inputs its schema requires; a `Recurrence` trigger has none.
  */
 
 export type Status = "Succeeded" | "Failed" | "Skipped" | "TimedOut";
@@ -20,13 +25,34 @@ export interface ConnectorCall {
   parameters: Record<string, unknown>;
 }
 
-/** What the test's stand-in for a connector answers: an HTTP status and body. */
+/** What the test's stand-in for a connector or an HTTP endpoint answers: an HTTP status and body. */
 export type ConnectorAnswer = { statusCode: number; body?: unknown };
+
+/** An HTTP action's request as the flow builds it; `authentication` is passed on as written (absent means none). */
+export interface HttpCall {
+  method: string;
+  uri: string;
+  headers: Record<string, string>;
+  body: unknown;
+  authentication?: unknown;
+}
+
+/** What a run meets: its parameters, the trigger's body, and the test's stand-ins for connectors, HTTP and time. */
+export interface FlowEnvironment {
+  parameters: Record<string, unknown>;
+  triggerBody?: unknown;
+  connector(call: ConnectorCall): ConnectorAnswer | Promise<ConnectorAnswer>;
+  http?(call: HttpCall): Promise<ConnectorAnswer>;
+  wait?(milliseconds: number): void;
+}
 
 export interface RunResult {
   status: "Succeeded" | "Failed" | "Cancelled";
   error?: { code: string; message: string };
   calls: ConnectorCall[];
+  httpCalls: HttpCall[];
+  /** Each Wait's interval in milliseconds, in order. */
+  waits: number[];
   variables: Record<string, unknown>;
 }
 
@@ -40,6 +66,11 @@ interface Action {
   limit?: { count?: number };
 }
 
+interface Trigger {
+  type: string;
+  inputs?: { schema?: { required?: string[] } };
+}
+
 class Terminated extends Error {
   constructor(readonly runStatus: RunResult["status"], readonly runError?: { code: string; message: string }) {
     super("terminated");
@@ -47,13 +78,17 @@ class Terminated extends Error {
 }
 
 const defaultRetries = 4;
+const intervalUnits: Record<string, number> = { Second: 1000, Minute: 60_000, Hour: 3_600_000, Day: 86_400_000 };
 
-export function runFlow(
-  flow: { properties: { definition: { actions: Record<string, Action> } } },
-  parameters: Record<string, unknown>,
-  connector: (call: ConnectorCall) => ConnectorAnswer,
-): RunResult {
+export async function runFlow(
+  flow: { properties: { definition: { triggers: Record<string, Trigger>; actions: Record<string, Action> } } },
+  environment: FlowEnvironment,
+): Promise<RunResult> {
+  const { parameters } = environment;
+  checkTrigger(flow.properties.definition.triggers, environment.triggerBody);
   const calls: ConnectorCall[] = [];
+  const httpCalls: HttpCall[] = [];
+  const waits: number[] = [];
   const variables: Record<string, unknown> = {};
   const results = new Map<string, { status: Status; outputs?: ConnectorAnswer }>();
 
@@ -74,6 +109,7 @@ export function runFlow(
     },
     outputs: (name) => results.get(name)?.outputs ?? null,
     body: (name) => results.get(name)?.outputs?.body ?? null,
+    triggerBody: () => environment.triggerBody ?? null,
   };
 
   const condition = (expression: unknown): boolean => {
@@ -89,7 +125,17 @@ export function runFlow(
     throw new Error(`condition not supported by the test runner: ${JSON.stringify(expression)}`);
   };
 
-  const runScope = (actions: Record<string, Action>): Status => {
+  /** Sends a request, retried as the default policy retries unless the action says `retryPolicy: none`. */
+  const withRetries = async (inputs: Record<string, unknown>, send: () => ConnectorAnswer | Promise<ConnectorAnswer>): Promise<ConnectorAnswer> => {
+    const retries = (inputs.retryPolicy as { type?: string } | undefined)?.type === "none" ? 0 : defaultRetries;
+    for (let attempt = 0; ; attempt++) {
+      const answer = await send();
+      const retryable = answer.statusCode === 408 || answer.statusCode === 429 || answer.statusCode >= 500;
+      if (!retryable || attempt >= retries) return answer;
+    }
+  };
+
+  const runScope = async (actions: Record<string, Action>): Promise<Status> => {
     const pending = new Map(Object.entries(actions));
     const statuses = new Map<string, Status>();
     while (pending.size > 0) {
@@ -98,14 +144,14 @@ export function runFlow(
       const [name, action] = ready;
       pending.delete(name);
       const allowed = Object.entries(action.runAfter ?? {}).every(([p, wanted]) => wanted.includes(statuses.get(p)!));
-      const status = allowed ? runAction(name, action) : "Skipped";
+      const status = allowed ? await runAction(name, action) : "Skipped";
       statuses.set(name, status);
       results.set(name, { ...results.get(name), status });
     }
     return [...statuses.values()].includes("Failed") ? "Failed" : "Succeeded";
   };
 
-  const runAction = (name: string, action: Action): Status => {
+  const runAction = async (name: string, action: Action): Promise<Status> => {
     const inputs = action.inputs ?? {};
     switch (action.type) {
       case "InitializeVariable": {
@@ -121,23 +167,46 @@ export function runFlow(
       case "OpenApiConnection": {
         const host = inputs.host as { connectionName: string; operationId: string };
         const call = { connection: host.connectionName, operationId: host.operationId, parameters: evaluate(inputs.parameters ?? {}) as Record<string, unknown> };
-        const retries = (inputs.retryPolicy as { type?: string } | undefined)?.type === "none" ? 0 : defaultRetries;
-        let answer: ConnectorAnswer;
-        for (let attempt = 0; ; attempt++) {
+        const answer = await withRetries(inputs, () => {
           calls.push(call);
-          answer = connector(call);
-          const retryable = answer.statusCode === 408 || answer.statusCode === 429 || answer.statusCode >= 500;
-          if (!retryable || attempt >= retries) break;
-        }
+          return environment.connector(call);
+        });
         results.set(name, { status: "Succeeded", outputs: answer });
         return answer.statusCode < 400 ? "Succeeded" : "Failed";
+      }
+      case "Http": {
+        if (environment.http === undefined) throw new Error(`HTTP action ${name}: the test gave the runner no HTTP stand-in`);
+        const known = new Set(["method", "uri", "headers", "body", "authentication", "retryPolicy"]);
+        const unknown = Object.keys(inputs).filter((k) => !known.has(k));
+        if (unknown.length > 0) throw new Error(`HTTP action ${name}: inputs ${unknown.join(", ")} are not supported by the test runner`);
+        const call: HttpCall = {
+          method: String(evaluate(inputs.method)),
+          uri: String(evaluate(inputs.uri)),
+          headers: (evaluate(inputs.headers ?? {}) as Record<string, string>),
+          body: evaluate(inputs.body),
+          ...("authentication" in inputs ? { authentication: evaluate(inputs.authentication) } : {}),
+        };
+        const answer = await withRetries(inputs, () => {
+          httpCalls.push(call);
+          return environment.http!(call);
+        });
+        results.set(name, { status: "Succeeded", outputs: answer });
+        return answer.statusCode < 400 ? "Succeeded" : "Failed";
+      }
+      case "Wait": {
+        const interval = inputs.interval as { count: number; unit: string } | undefined;
+        const unit = interval === undefined ? undefined : intervalUnits[interval.unit];
+        if (interval === undefined || unit === undefined) throw new Error(`Wait ${name}: only an interval in ${Object.keys(intervalUnits).join(", ")} is supported by the test runner`);
+        waits.push(interval.count * unit);
+        environment.wait?.(interval.count * unit);
+        return "Succeeded";
       }
       case "If":
         return runScope(condition(action.expression) ? (action.actions ?? {}) : (action.else?.actions ?? {}));
       case "Until": {
         let status: Status = "Succeeded";
         for (let i = 0; i < (action.limit?.count ?? 60); i++) {
-          status = runScope(action.actions ?? {});
+          status = await runScope(action.actions ?? {});
           if (condition(action.expression)) break;
         }
         return status;
@@ -152,12 +221,25 @@ export function runFlow(
   };
 
   try {
-    const status = runScope(flow.properties.definition.actions);
-    return { status: status === "Failed" ? "Failed" : "Succeeded", calls, variables };
+    const status = await runScope(flow.properties.definition.actions);
+    return { status: status === "Failed" ? "Failed" : "Succeeded", calls, httpCalls, waits, variables };
   } catch (err) {
-    if (err instanceof Terminated) return { status: err.runStatus, error: err.runError, calls, variables };
+    if (err instanceof Terminated) return { status: err.runStatus, error: err.runError, calls, httpCalls, waits, variables };
     throw err;
   }
+}
+
+/** One trigger; a manual (`Request`) trigger gets a body with its required inputs, a `Recurrence` none. */
+function checkTrigger(triggers: Record<string, Trigger>, body: unknown): void {
+  const [trigger, ...others] = Object.values(triggers);
+  if (trigger === undefined || others.length > 0) throw new Error("a flow has exactly one trigger");
+  if (trigger.type === "Recurrence") {
+    if (body !== undefined) throw new Error("a Recurrence trigger has no body");
+    return;
+  }
+  if (trigger.type !== "Request") throw new Error(`trigger type ${trigger.type} is not supported by the test runner`);
+  const missing = (trigger.inputs?.schema?.required ?? []).filter((key) => (body as Record<string, unknown> | undefined)?.[key] === undefined);
+  if (missing.length > 0) throw new Error(`the trigger's body lacks the required inputs ${missing.join(", ")}`);
 }
 
 interface ExpressionContext {
@@ -165,6 +247,7 @@ interface ExpressionContext {
   variables(name: string): unknown;
   outputs(name: string): unknown;
   body(name: string): unknown;
+  triggerBody(): unknown;
 }
 
 /** `@expr` is a value; any other text may embed `@{expr}`, and `@@` is a literal `@`. */
@@ -267,8 +350,22 @@ function evaluateExpression(source: string, context: ExpressionContext): unknown
         return context.outputs(text(0));
       case "body":
         return context.body(text(0));
+      case "triggerBody":
+        return context.triggerBody();
       case "equals":
         return args[0] === args[1];
+      case "or":
+        return args.some((a) => a === true);
+      case "not":
+        return args[0] !== true;
+      case "concat":
+        return args.map(stringify).join("");
+      case "guid":
+        return randomUUID();
+      case "json":
+        return JSON.parse(text(0)) as unknown;
+      case "base64ToBinary":
+        return Buffer.from(text(0), "base64");
       case "coalesce":
         return args.find((a) => a !== null && a !== undefined) ?? null;
       case "substring": {
