@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { loadPackage } from "../../gateway/index.ts";
 import { checkOutputFolder } from "../../compile/write.ts";
 import { deployToDataverseDouble, runAgainstSimulator } from "../demo-run.ts";
+import { runJobsDemo } from "../demo-jobs.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatBytes } from "../progress.ts";
 import { integerOption } from "../options.ts";
@@ -19,7 +20,7 @@ export function registerDemo(program: Command): void {
     .option("--solution <dir>", "the connector solution's own metadata, for the deploy step", "solution")
     .action(async (flags: { package: string; out: string; messages: number; json?: boolean; source: string; solution: string }) => {
       // The run empties the folder first: only a folder holding what an earlier run wrote may be emptied.
-      checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync", "package-export"]));
+      checkOutputFolder(path.resolve(flags.out), new Set(["through-connector", "uploads", "sync", "package-export", "jobs"]));
       const summary = await runAgainstSimulator({
         connector: loadPackage(path.resolve(flags.package)),
         outDir: path.resolve(flags.out),
@@ -50,6 +51,7 @@ export function registerDemo(program: Command): void {
           ].join("\n"),
         );
       }
+      if (!flags.json) await runJobsDemo(path.join(path.resolve(flags.out), "jobs"), (text) => process.stdout.write(text));
       if (summary.verified.mismatches.length > 0) {
         throw new CliError(`packages on disk differ from what the simulator served: ${summary.verified.mismatches.join(", ")}`, ExitCode.failed);
       }
