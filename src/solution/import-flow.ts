@@ -50,6 +50,12 @@ export function importFlowComponents(connector: CompiledConnector, target: FlowT
   const pageStep = "Get_the_link_to_the_execution_summary_page";
   const status = "variables('ExecutionStatus')";
   const textInput = (i: { title: string; description: string }) => ({ title: i.title, type: "string", "x-ms-dynamically-added": true, description: i.description, "x-ms-content-hint": "TEXT" });
+  const importOf = `The import of @{${fileName}} into data project @{${input(triggerInputs.dataProject.key)}}`;
+  const failTheRun = (runAfter: Record<string, string[]>, message: string) => ({
+    runAfter,
+    type: "Terminate",
+    inputs: { runStatus: "Failed", runError: { code: "FnoPackageImport", message } },
+  });
   const checkExecution = (operationId: string, runAfter: Record<string, string[]>) =>
     operations.action(operationId, { [`${executionBody(operationId)}/executionId`]: `@${executionId}` }, runAfter);
 
@@ -121,20 +127,12 @@ export function importFlowComponents(connector: CompiledConnector, target: FlowT
         { retryPolicy: { type: "none" } },
       ),
       // Without an execution there is nothing to poll: say which step failed, with F&O's text for ImportFromPackage.
-      Fail_the_run_before_the_import: {
-        runAfter: { [importStep]: ["Failed", "Skipped", "TimedOut"] },
-        type: "Terminate",
-        inputs: {
-          runStatus: "Failed",
-          runError: {
-            code: "FnoPackageImport",
-            message:
-              `The import of @{${fileName}} into data project @{${input(triggerInputs.dataProject.key)}} did not start. ` +
-              `Get a write URL: HTTP @{outputs('${writeUrlStep}')?['statusCode']}; upload: HTTP @{outputs('${uploadStep}')?['statusCode']}; ` +
-              `Import a data package: HTTP @{outputs('${importStep}')?['statusCode']}, @{${fnoErrorText(importStep)}}`,
-          },
-        },
-      },
+      Fail_the_run_before_the_import: failTheRun(
+        { [importStep]: ["Failed", "Skipped", "TimedOut"] },
+        `${importOf} did not start. ` +
+          `Get a write URL: HTTP @{outputs('${writeUrlStep}')?['statusCode']}; upload: HTTP @{outputs('${uploadStep}')?['statusCode']}; ` +
+          `Import a data package: HTTP @{outputs('${importStep}')?['statusCode']}, @{${fnoErrorText(importStep)}}`,
+      ),
       Until_the_import_has_finished: {
         runAfter: { [importStep]: ["Succeeded"] },
         type: "Until",
@@ -168,21 +166,12 @@ export function importFlowComponents(connector: CompiledConnector, target: FlowT
           actions: {
             [errorsStep]: checkExecution("GetExecutionErrors", {}),
             [pageStep]: checkExecution("GetExecutionSummaryPageUrl", { [errorsStep]: ["Succeeded", "Failed", "TimedOut"] }),
-            Fail_the_run: {
-              runAfter: { [pageStep]: ["Succeeded", "Failed", "TimedOut"] },
-              type: "Terminate",
-              inputs: {
-                runStatus: "Failed",
-                runError: {
-                  code: "FnoPackageImport",
-                  message:
-                    `The import of @{${fileName}} into data project @{${input(triggerInputs.dataProject.key)}} (execution @{${executionId}}) ` +
-                    `did not succeed: last status @{${status}}. @{variables('Failure')}` +
-                    `Execution errors: @{coalesce(body('${errorsStep}')?['value'], 'not available')}. ` +
-                    `Execution summary: @{coalesce(body('${pageStep}')?['value'], 'not available')}`,
-                },
-              },
-            },
+            Fail_the_run: failTheRun(
+              { [pageStep]: ["Succeeded", "Failed", "TimedOut"] },
+              `${importOf} (execution @{${executionId}}) did not succeed: last status @{${status}}. @{variables('Failure')}` +
+                `Execution errors: @{coalesce(body('${errorsStep}')?['value'], 'not available')}. ` +
+                `Execution summary: @{coalesce(body('${pageStep}')?['value'], 'not available')}`,
+            ),
           },
         },
       },

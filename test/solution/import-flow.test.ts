@@ -8,46 +8,17 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { invoke, ResponseError } from "../../src/gateway/index.ts";
 import { defaultIds, SimulatedClock, startSimulator, type PackageApiOptions, type Simulator } from "../../src/simulator/index.ts";
-import { importFlow, packSolution, writeUrlExpression } from "../../src/solution/index.ts";
-import { childElements, findChild, parseXml, textOf } from "../../src/solution/xml.ts";
+import { importFlow, writeUrlExpression } from "../../src/solution/index.ts";
+import { childElements, findChild } from "../../src/solution/xml.ts";
 import { writeZip } from "../../src/zip/index.ts";
 import { token as simulatorToken } from "../simulator/support.ts";
 import { manifestXml } from "../workflows/package-support.ts";
 import { runFlow, type ConnectorAnswer, type ConnectorCall, type HttpCall, type RunResult } from "./support/flow-runner.ts";
-import { compiledConnector, entry, solutionSource } from "./support.ts";
+import { packedFlow, type FlowAction, type FlowJson } from "./support/flows-solution.ts";
 
-const connector = compiledConnector();
-const source = solutionSource();
-const entries = packSolution(connector, { source, packageType: "unmanaged", part: "flows" });
-const customizations = parseXml(entry(entries, "customizations.xml"), "customizations.xml");
-const manifest = findChild(parseXml(entry(entries, "solution.xml"), "solution.xml"), "SolutionManifest")!;
-const workflow = childElements(findChild(customizations, "Workflows")!, "Workflow").find((w) => w.attributes.Name === importFlow.displayName);
-const flowFile = textOf(findChild(workflow!, "JsonFileName")!).slice(1);
-
-interface Action {
-  type: string;
-  runAfter?: Record<string, string[]>;
-  inputs?: Record<string, unknown> & { host?: { connectionName: string; operationId: string }; parameters?: Record<string, unknown> };
-  actions?: Record<string, Action>;
-  else?: { actions: Record<string, Action> };
-}
-interface Flow {
-  properties: {
-    connectionReferences: Record<string, { connection: { connectionReferenceLogicalName: string }; api: { name: string; logicalName?: string } }>;
-    definition: { triggers: Record<string, never>; parameters: Record<string, unknown>; actions: Record<string, Action> };
-  };
-}
-const flow = JSON.parse(entry(entries, flowFile).toString("utf8")) as Flow;
-
-function allActions(actions: Record<string, Action>): Map<string, Action> {
-  const found = new Map<string, Action>();
-  for (const [name, action] of Object.entries(actions)) {
-    found.set(name, action);
-    for (const [n, a] of allActions({ ...(action.actions ?? {}), ...(action.else?.actions ?? {}) })) found.set(n, a);
-  }
-  return found;
-}
-const actions = allActions(flow.properties.definition.actions);
+const { connector, source, entries, customizations, manifest, workflow, flowFile, flow, actions } = packedFlow(importFlow.displayName);
+type Flow = FlowJson;
+type Action = FlowAction;
 
 describe("the import flow in the flows solution", () => {
   it("is a second workflow: a root component, its own <Workflow> and JSON, a MissingDependency on the connector", () => {

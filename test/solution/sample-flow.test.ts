@@ -6,41 +6,11 @@ import { downloadPathOf } from "../../src/workflows/download-path.ts";
 import { childElements, findChild, parseXml, textOf, type XmlElement } from "../../src/solution/xml.ts";
 import { hasShared, repoRoot } from "../support/shared.ts";
 import { runFlow, type ConnectorAnswer, type ConnectorCall, type RunResult } from "./support/flow-runner.ts";
-import { childNames, compiledConnector, entry, realExportEntries, realExports, solutionSource } from "./support.ts";
+import { packedFlow, type FlowJson } from "./support/flows-solution.ts";
+import { childNames, entry, realExportEntries, realExports } from "./support.ts";
 
-const connector = compiledConnector();
-const source = solutionSource();
-const entries = packSolution(connector, { source, packageType: "unmanaged", part: "flows" });
-const customizations = parseXml(entry(entries, "customizations.xml"), "customizations.xml");
-const manifest = findChild(parseXml(entry(entries, "solution.xml"), "solution.xml"), "SolutionManifest")!;
-const workflow = childElements(findChild(customizations, "Workflows")!, "Workflow").find((w) => w.attributes.Name === sampleFlow.displayName);
-const flowFile = textOf(findChild(workflow!, "JsonFileName")!).slice(1);
-
-interface Action {
-  type: string;
-  runAfter?: Record<string, string[]>;
-  inputs?: { host?: { connectionName: string; operationId: string }; parameters?: Record<string, unknown>; retryPolicy?: { type: string } };
-  actions?: Record<string, Action>;
-  else?: { actions: Record<string, Action> };
-}
-interface Flow {
-  properties: {
-    connectionReferences: Record<string, { connection: { connectionReferenceLogicalName: string }; api: { name: string; logicalName?: string } }>;
-    definition: { triggers: Record<string, { type: string }>; parameters: Record<string, { metadata?: { schemaName: string } }>; actions: Record<string, Action> };
-  };
-}
-const flow = JSON.parse(entry(entries, flowFile).toString("utf8")) as Flow;
-
-/** Every action of the flow, nested ones included, by name. */
-function allActions(actions: Record<string, Action>): Map<string, Action> {
-  const found = new Map<string, Action>();
-  for (const [name, action] of Object.entries(actions)) {
-    found.set(name, action);
-    for (const [n, a] of allActions({ ...(action.actions ?? {}), ...(action.else?.actions ?? {}) })) found.set(n, a);
-  }
-  return found;
-}
-const actions = allActions(flow.properties.definition.actions);
+const { connector, source, entries, customizations, manifest, workflow, flowFile, flow, actions } = packedFlow(sampleFlow.displayName);
+type Flow = FlowJson;
 
 // --- running the flow against a scripted connector -------------------------------------------------
 
