@@ -1,4 +1,3 @@
-import { openAsBlob } from "node:fs";
 import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
@@ -138,29 +137,25 @@ export class FnoClient {
   }
 
   /**
-   * Uploads a file to a blob SAS URL (GetAzureWriteUrl's) as a block blob. The body is read from the file for
-   * each attempt (a file-backed Blob, never the whole file in memory), so a retry resends it from its first byte;
-   * writing the same block blob again replaces it, so the upload is safe to repeat. The F&O token is never sent:
+   * Uploads a file to a blob SAS URL (GetAzureWriteUrl's) as a block blob, streamed from disk (never the whole
+   * file in memory; see Transport.sendFile), so a retry resends it from its first byte; writing the same block
+   * blob again replaces it, so the upload is safe to repeat. The F&O token is never sent:
    * the URL's signature is its authorisation, whatever host it names.
    */
   async uploadBlob(url: string, file: string, options: CallOptions = {}): Promise<void> {
-    const content = await openAsBlob(file);
-    const response = await this.#transport.send(
-      () =>
-        new Request(url, {
-          method: "PUT",
-          body: content,
-          headers: {
-            "x-ms-blob-type": "BlockBlob",
-            // The storage version decides the largest single-request blob: 5,000 MiB from 2019-12-12 on, 256 MiB
-            // or 64 MiB with the older versions a SAS may name.
-            "x-ms-version": blobServiceVersion,
-            "content-type": "application/octet-stream",
-          },
-        }),
-      { operation: blobOperations.upload, retry: "idempotent", authorize: false, signal: options.signal },
-    );
-    await response.body?.cancel();
+    const headers = {
+      "x-ms-blob-type": "BlockBlob",
+      // The storage version decides the largest single-request blob: 5,000 MiB from 2019-12-12 on, 256 MiB or
+      // 64 MiB with the older versions a SAS may name.
+      "x-ms-version": blobServiceVersion,
+      "content-type": "application/octet-stream",
+    };
+    await this.#transport.sendFile(new Request(url, { method: "PUT", headers }), file, {
+      operation: blobOperations.upload,
+      retry: "idempotent",
+      authorize: false,
+      signal: options.signal,
+    });
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
+import { createReadStream, openAsBlob } from "node:fs";
+import { stat } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
@@ -50,13 +52,6 @@ export interface RetryEvent {
   delayMs: number;
   reason: string;
 }
-
-/**
- * What `send` sends: a request (cloned for each attempt), or a function that makes it afresh for each attempt.
- * Cloning tees the body, and the unread branch keeps every byte the sent one read: a package uploaded from a
- * file would be held in memory whole, so a streamed body comes from a factory instead.
- */
-export type OutgoingRequest = Request | (() => Request);
 
 /** A 2xx answer whose body is a Node stream, read once by the caller (`sendStreamed`). */
 export interface StreamedResponse {
@@ -116,8 +111,8 @@ export class Transport {
     return new RetryBudget({ ...this.retryPolicy, maxAttempts }, this.#now);
   }
 
-  /** Sends `request` (cloned, or made afresh, per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
-  async send(request: OutgoingRequest, options: SendOptions): Promise<Response> {
+  /** Sends `request` (cloned per attempt) and resolves with a 2xx response; anything else rejects with FnoError. */
+  async send(request: Request, options: SendOptions): Promise<Response> {
     // fetch keeps an abort listener on the signal it is given until the request is garbage-collected, so a
     // long-lived signal (a sync run's) would collect thousands: fetch gets a signal of its own, linked to the
     // caller's only while this call runs. A body read after send returns (small JSON) is no longer abortable.
@@ -152,24 +147,8 @@ export class Transport {
             url: response.url || outgoing.url,
           }));
         }
-        const answer = await httpGet(outgoing.url, outgoing.headers, signal);
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(answer.headers)) {
-          for (const one of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, one);
-        }
-        return {
-          status: answer.statusCode ?? 0,
-          statusText: answer.statusMessage ?? "",
-          headers,
-          url: outgoing.url,
-          discard: async () => void answer.destroy(),
-          text: async () => {
-            let text = "";
-            for await (const chunk of answer) text += String(chunk);
-            return text;
-          },
-          value: () => ({ status: answer.statusCode ?? 0, headers, body: answer, url: outgoing.url }),
-        };
+        const answer = await httpSend(outgoing.url, { method: "GET", headers: outgoing.headers, signal });
+        return nodeReply(answer, outgoing.url, (headers) => ({ status: answer.statusCode ?? 0, headers, body: answer, url: outgoing.url }));
       });
       const streamed = reply.value();
       streamed.body.once("close", link.release);
@@ -180,9 +159,38 @@ export class Transport {
     }
   }
 
+  /**
+   * PUTs a file's bytes, read from disk for each attempt (a retry resends it from its first byte), and resolves
+   * with the 2xx answer's status; anything else rejects with FnoError. `request` carries the URL and headers, not
+   * the body. The bytes go through node:http, whose socket backpressure keeps memory flat: fetch reads a request
+   * body ahead of the socket, and held a 400 MB file in memory while sending it.
+   */
+  async sendFile(request: Request, file: string, options: SendOptions): Promise<number> {
+    const custom = this.#fetch;
+    const { size } = await stat(file);
+    const link = linkedSignal(options.signal);
+    try {
+      const reply = await this.#exchange(request, options, link.signal, async (outgoing, signal) => {
+        if (custom) {
+          const response = await custom(new Request(outgoing, { body: await openAsBlob(file) }));
+          return fetchReply(response, () => response.status);
+        }
+        const headers = new Headers(outgoing.headers);
+        headers.set("content-length", String(size));
+        const answer = await httpSend(outgoing.url, { method: outgoing.method, headers, signal, body: createReadStream(file) });
+        return nodeReply(answer, outgoing.url, () => answer.statusCode ?? 0);
+      });
+      const status = reply.value();
+      await reply.discard();
+      return status;
+    } finally {
+      link.release();
+    }
+  }
+
   /** The retry loop around one call, whatever sends its attempts. */
   async #exchange<T>(
-    request: OutgoingRequest,
+    request: Request,
     options: SendOptions,
     signal: AbortSignal | undefined,
     perform: (outgoing: Request, signal: AbortSignal | undefined) => Promise<Reply<T>>,
@@ -198,8 +206,7 @@ export class Transport {
       // The retry after a 401 with a fresh token is part of the same attempt.
       const attempt = counted ? budget.begin() : budget.attempts;
       counted = true;
-      const fresh = typeof request === "function" ? request() : request.clone();
-      const outgoing = new Request(fresh, { redirect: "manual", ...(signal ? { signal } : {}) });
+      const outgoing = new Request(request.clone(), { redirect: "manual", ...(signal ? { signal } : {}) });
       let token: string | undefined;
       if (options.authorize) {
         try {
@@ -311,15 +318,48 @@ function fetchReply<T>(response: Response, value: () => T): Reply<T> {
 /** A connection that sends nothing for this long is given up (and retried): undici's default for fetch. */
 const idleTimeoutMs = 300_000;
 
-/** A GET with node:http(s); resolves with the answer's head, its body still to read. */
-function httpGet(url: string, headers: Headers, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+/**
+ * A request with node:http(s); resolves with the answer's head, its body still to read. A `body` is piped into the
+ * request with backpressure; a body that fails to read (a file gone) fails the request.
+ */
+function httpSend(url: string, init: { method: string; headers: Headers; signal: AbortSignal | undefined; body?: Readable }): Promise<IncomingMessage> {
   const target = new URL(url);
-  const get = target.protocol === "https:" ? https.get : http.get;
+  const send = target.protocol === "https:" ? https.request : http.request;
+  const { body, signal } = init;
   return new Promise((resolve, reject) => {
-    const request = get(target, { headers: Object.fromEntries(headers), timeout: idleTimeoutMs, ...(signal ? { signal } : {}) }, resolve);
+    const request = send(target, { method: init.method, headers: Object.fromEntries(init.headers), timeout: idleTimeoutMs, ...(signal ? { signal } : {}) }, resolve);
     request.on("timeout", () => request.destroy(Object.assign(new Error(`no data for ${idleTimeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
-    request.on("error", reject);
+    request.on("error", (err) => {
+      body?.destroy();
+      reject(err);
+    });
+    if (body) {
+      body.on("error", (err) => request.destroy(err));
+      body.pipe(request);
+    } else request.end();
   });
+}
+
+/** One node:http answer as the retry loop sees it; `value` makes what the caller gets from it. */
+function nodeReply<T>(answer: IncomingMessage, url: string, value: (headers: Headers) => T): Reply<T> {
+  const headers = new Headers();
+  for (const [name, field] of Object.entries(answer.headers)) {
+    for (const one of Array.isArray(field) ? field : [field ?? ""]) headers.append(name, one);
+  }
+  const status = answer.statusCode ?? 0;
+  return {
+    status,
+    statusText: answer.statusMessage ?? "",
+    headers,
+    url,
+    discard: async () => void answer.destroy(),
+    text: async () => {
+      let text = "";
+      for await (const chunk of answer) text += String(chunk);
+      return text;
+    },
+    value: () => value(headers),
+  };
 }
 
 /**
