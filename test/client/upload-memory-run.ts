@@ -1,0 +1,46 @@
+/**
+ * Run as its own process with --expose-gc (test/client/upload-memory.test.ts): uploads a sparse file of the given
+ * size through FnoClient.uploadBlob to a sink on loopback, collecting garbage every 20 ms, and prints the peak
+ * growth of the resident set over the run as JSON. `--fetch` sends the same file with fetch instead, to show
+ * what the measurement sees when a body is read ahead of the socket.
+ */
+import { closeSync, ftruncateSync, mkdtempSync, openAsBlob, openSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FnoClient } from "../../src/client/index.ts";
+
+const bytes = Number(process.argv[2]);
+const viaFetch = process.argv.includes("--fetch");
+const dir = mkdtempSync(path.join(tmpdir(), "fno-upload-memory-"));
+const file = path.join(dir, "package.zip");
+const fd = openSync(file, "w");
+ftruncateSync(fd, bytes);
+closeSync(fd);
+
+let received = 0;
+const server = createServer((request, response) => {
+  request.on("data", (chunk: Buffer) => (received += chunk.length));
+  request.on("end", () => response.writeHead(201).end());
+});
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/dmf/package.zip?sig=s`;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with --expose-gc");
+gc();
+const baseline = process.memoryUsage().rss;
+let peak = baseline;
+const sampler = setInterval(() => {
+  gc();
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 20);
+if (viaFetch) await fetch(url, { method: "PUT", body: await openAsBlob(file) });
+else {
+  const client = new FnoClient({ environmentUrl: "https://contoso.operations.dynamics.com", credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) } });
+  await client.uploadBlob(url, file);
+}
+clearInterval(sampler);
+server.close();
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(JSON.stringify({ received, growth: peak - baseline }) + "\n");
