@@ -35,8 +35,16 @@ export interface AzureWriteUrl {
   blobUrl: string;
 }
 
-export type ImportFromPackageRequest = paths["/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ImportFromPackage"]["post"]["requestBody"]["content"]["application/json"];
-export type ExportToPackageRequest = paths["/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ExportToPackage"]["post"]["requestBody"]["content"]["application/json"];
+/** The OData actions bound to the DataManagementDefinitionGroups entity set, by name, with their bodies and answers. */
+const actionPrefix = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.";
+type ActionPath = Extract<keyof paths, `${typeof actionPrefix}${string}`>;
+type ActionName = ActionPath extends `${typeof actionPrefix}${infer Name}` ? Name : never;
+type ActionOperation<Name extends ActionName> = paths[`${typeof actionPrefix}${Name}`]["post"];
+type ActionBody<Name extends ActionName> = NonNullable<ActionOperation<Name>["requestBody"]>["content"]["application/json"];
+type ActionAnswer<Name extends ActionName> = ActionOperation<Name>["responses"][200]["content"]["application/json"];
+
+export type ImportFromPackageRequest = ActionBody<"ImportFromPackage">;
+export type ExportToPackageRequest = ActionBody<"ExportToPackage">;
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -210,38 +218,20 @@ export class FnoClient {
   }
 
   async getMessageStatus(messageId: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetMessageStatus", {
-      body: { messageId },
-      headers: odataHeaders,
-      fetch: this.#send("GetMessageStatus", "idempotent", options),
-    });
-    return odataValue("GetMessageStatus", data);
+    return odataValue("GetMessageStatus", await this.#action("GetMessageStatus", { messageId }, "idempotent", options));
   }
 
   async getExecutionIdByMessageId(messageId: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionIdByMessageId",
-      { body: { _messageId: messageId }, headers: odataHeaders, fetch: this.#send("GetExecutionIdByMessageId", "idempotent", options) },
-    );
-    return odataValue("GetExecutionIdByMessageId", data);
+    return odataValue("GetExecutionIdByMessageId", await this.#action("GetExecutionIdByMessageId", { _messageId: messageId }, "idempotent", options));
   }
 
   async getExecutionSummaryStatus(executionId: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionSummaryStatus",
-      { body: { executionId }, headers: odataHeaders, fetch: this.#send("GetExecutionSummaryStatus", "idempotent", options) },
-    );
-    return odataValue("GetExecutionSummaryStatus", data);
+    return odataValue("GetExecutionSummaryStatus", await this.#action("GetExecutionSummaryStatus", { executionId }, "idempotent", options));
   }
 
   /** The execution's errors; F&O returns them as a JSON text inside `value`, parsed here when it parses. */
   async getExecutionErrors(executionId: string, options: CallOptions = {}): Promise<ExecutionErrors> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionErrors", {
-      body: { executionId },
-      headers: odataHeaders,
-      fetch: this.#send("GetExecutionErrors", "idempotent", options),
-    });
-    const raw = odataValue("GetExecutionErrors", data);
+    const raw = odataValue("GetExecutionErrors", await this.#action("GetExecutionErrors", { executionId }, "idempotent", options));
     try {
       const parsed: unknown = JSON.parse(raw);
       return { raw, errors: Array.isArray(parsed) ? parsed : undefined };
@@ -255,12 +245,7 @@ export class FnoClient {
    * here a second time. Asking again only leaves an unused URL behind, so it is retried like a read.
    */
   async getAzureWriteUrl(uniqueFileName: string, options: CallOptions = {}): Promise<AzureWriteUrl> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetAzureWriteUrl", {
-      body: { uniqueFileName },
-      headers: odataHeaders,
-      fetch: this.#send("GetAzureWriteUrl", "idempotent", options),
-    });
-    return parseWriteUrl(odataValue("GetAzureWriteUrl", data));
+    return parseWriteUrl(odataValue("GetAzureWriteUrl", await this.#action("GetAzureWriteUrl", { uniqueFileName }, "idempotent", options)));
   }
 
   /**
@@ -270,12 +255,7 @@ export class FnoClient {
    * with getExecutionSummaryStatus instead.
    */
   async importFromPackage(request: ImportFromPackageRequest, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ImportFromPackage", {
-      body: request,
-      headers: odataHeaders,
-      fetch: this.#send("ImportFromPackage", "rejected-only", options),
-    });
-    return odataValue("ImportFromPackage", data);
+    return odataValue("ImportFromPackage", await this.#action("ImportFromPackage", request, "rejected-only", options));
   }
 
   /**
@@ -283,30 +263,17 @@ export class FnoClient {
    * reason as importFromPackage: each call runs an export batch job (and with change tracking consumes the delta).
    */
   async exportToPackage(request: ExportToPackageRequest, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.ExportToPackage", {
-      body: request,
-      headers: odataHeaders,
-      fetch: this.#send("ExportToPackage", "rejected-only", options),
-    });
-    return odataValue("ExportToPackage", data);
+    return odataValue("ExportToPackage", await this.#action("ExportToPackage", request, "rejected-only", options));
   }
 
   /** The SAS URL of an exported package; empty until the package exists. */
   async getExportedPackageUrl(executionId: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExportedPackageUrl", {
-      body: { executionId },
-      headers: odataHeaders,
-      fetch: this.#send("GetExportedPackageUrl", "idempotent", options),
-    });
-    return odataValue("GetExportedPackageUrl", data);
+    return odataValue("GetExportedPackageUrl", await this.#action("GetExportedPackageUrl", { executionId }, "idempotent", options));
   }
 
   /** Asks F&O to write the keys of the records an import could not put into the target; true when there are any. Asking twice only writes the file again. */
   async generateImportTargetErrorKeysFile(executionId: string, entityName: string, options: CallOptions = {}): Promise<boolean> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GenerateImportTargetErrorKeysFile",
-      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GenerateImportTargetErrorKeysFile", "idempotent", options) },
-    );
+    const data = await this.#action("GenerateImportTargetErrorKeysFile", { executionId, entityName }, "idempotent", options);
     const value: unknown = data?.value;
     // Edm.Boolean; a string "true"/"false" is read too, as some OData serialisers write one.
     if (typeof value === "boolean") return value;
@@ -316,29 +283,28 @@ export class FnoClient {
 
   /** The SAS URL of an entity's error-keys file; empty while it is being written (or when there are no errors). */
   async getImportTargetErrorKeysFileUrl(executionId: string, entityName: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportTargetErrorKeysFileUrl",
-      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GetImportTargetErrorKeysFileUrl", "idempotent", options) },
-    );
-    return odataValue("GetImportTargetErrorKeysFileUrl", data);
+    return odataValue("GetImportTargetErrorKeysFileUrl", await this.#action("GetImportTargetErrorKeysFileUrl", { executionId, entityName }, "idempotent", options));
   }
 
   /** The SAS URL of an entity's staging error file; empty when there is none. */
   async getImportStagingErrorFileUrl(executionId: string, entityName: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetImportStagingErrorFileUrl",
-      { body: { executionId, entityName }, headers: odataHeaders, fetch: this.#send("GetImportStagingErrorFileUrl", "idempotent", options) },
-    );
-    return odataValue("GetImportStagingErrorFileUrl", data);
+    return odataValue("GetImportStagingErrorFileUrl", await this.#action("GetImportStagingErrorFileUrl", { executionId, entityName }, "idempotent", options));
   }
 
   /** The link to the execution's summary page in F&O (not a blob: it opens in a signed-in browser). */
   async getExecutionSummaryPageUrl(executionId: string, options: CallOptions = {}): Promise<string> {
-    const { data } = await this.#api.POST(
-      "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetExecutionSummaryPageUrl",
-      { body: { executionId }, headers: odataHeaders, fetch: this.#send("GetExecutionSummaryPageUrl", "idempotent", options) },
-    );
-    return odataValue("GetExecutionSummaryPageUrl", data);
+    return odataValue("GetExecutionSummaryPageUrl", await this.#action("GetExecutionSummaryPageUrl", { executionId }, "idempotent", options));
+  }
+
+  /**
+   * POSTs one OData action bound to DataManagementDefinitionGroups with the OData headers; the operation name in
+   * errors is the action's. Body and answer are typed from the generated paths, like every other call.
+   */
+  async #action<Name extends ActionName>(name: Name, body: ActionBody<Name>, retry: RetryMode, options: CallOptions): Promise<ActionAnswer<Name> | undefined> {
+    // openapi-fetch cannot resolve its init type for a path that is a type parameter; the types above come from the same paths.
+    const post = this.#api.POST as unknown as (path: string, init: object) => Promise<{ data?: unknown }>;
+    const { data } = await post(`${actionPrefix}${name}`, { body, headers: odataHeaders, fetch: this.#send(name, retry, options) });
+    return data as ActionAnswer<Name> | undefined;
   }
 
   #send(operation: string, retry: RetryMode, options: CallOptions): (request: Request) => Promise<Response> {
