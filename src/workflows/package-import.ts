@@ -152,7 +152,7 @@ async function start(client: FnoClient, request: Parameters<FnoClient["importFro
  * Whether F&O knows an execution ID. For one it has no record of, GetExecutionSummaryStatus answers 500 ("Execution
  * details were not found", RIS issue #71) or Unknown; any other failure of the lookup itself is reported as it is.
  */
-async function executionExists(client: FnoClient, executionId: string, call: { signal?: AbortSignal }): Promise<boolean> {
+export async function executionExists(client: FnoClient, executionId: string, call: { signal?: AbortSignal }): Promise<boolean> {
   try {
     return (await client.getExecutionSummaryStatus(executionId, call)).trim().toLowerCase() !== "unknown";
   } catch (err) {

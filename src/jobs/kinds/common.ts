@@ -1,4 +1,5 @@
 import { FnoError } from "../../client/index.ts";
+import { errorCodes, ToolError } from "../../errors/index.ts";
 
 /** The kinds keep nothing between runs in the job's state file: see the README, "Unattended jobs: upload guarantees". */
 export type NoState = Record<string, never>;
@@ -14,12 +15,12 @@ export const activityIdSchema = {
 export const folderSchema = { type: "string", minLength: 1 } as const;
 
 /**
- * A failure the environment's side caused (an HTTP error the transport gave up on, an unreachable host, a token
- * that could not be had): the work is left for the next run. Anything else (a local file system error, a bug)
- * is not this kind of failure.
+ * A failure on the environment's side, or work it has not finished: an HTTP error the transport gave up on, an
+ * unreachable host, a token that could not be had, a poll that gave up. The work is left for the next run. Anything
+ * else (a local file system error, a bug) is not this kind of failure.
  */
-export function isRemoteFailure(err: unknown): err is FnoError {
-  return err instanceof FnoError;
+export function isRemoteFailure(err: unknown): err is ToolError {
+  return err instanceof FnoError || (err instanceof ToolError && (err.code === errorCodes.remote || err.code === errorCodes.incomplete));
 }
 
 export function messageOf(err: unknown): string {

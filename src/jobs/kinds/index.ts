@@ -1,5 +1,7 @@
 import type { JobKind } from "../kind.ts";
 import { downloadKind } from "./download.ts";
+import { exportPackageKind } from "./export-package.ts";
+import { importPackageKind } from "./import-package.ts";
 import { monitorKind } from "./monitor.ts";
 import { uploadKind } from "./upload.ts";
 
@@ -9,4 +11,4 @@ import { uploadKind } from "./upload.ts";
  * not already checked.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- settings and state types differ per kind; the schema is their check.
-export const jobKinds: readonly JobKind<any, any>[] = [uploadKind, monitorKind, downloadKind];
+export const jobKinds: readonly JobKind<any, any>[] = [uploadKind, monitorKind, downloadKind, exportPackageKind, importPackageKind];

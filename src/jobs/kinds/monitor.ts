@@ -1,6 +1,7 @@
 import { unlink } from "node:fs/promises";
 import path from "node:path";
-import { emptyGuid, messageStatusPhase } from "../../client/index.ts";
+import { emptyGuid, executionStatusPhase, messageStatusPhase } from "../../client/index.ts";
+import { writeErrorFiles } from "../../workflows/package-errors.ts";
 import { flushFolder } from "../../workflows/durable.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
 import { forEachBounded } from "./bounded.ts";
@@ -22,6 +23,8 @@ export interface ErrorsFile {
   /** The parsed entries when F&O's text is a JSON list, else undefined (see `raw`). */
   errors: unknown[] | undefined;
   raw: string;
+  /** The execution's summary page in F&O (GetExecutionSummaryPageUrl), when the environment gave it. */
+  summaryPageUrl?: string;
 }
 
 export const monitorKind: JobKind<MonitorSettings, NoState> = {
@@ -40,11 +43,14 @@ export const monitorKind: JobKind<MonitorSettings, NoState> = {
 };
 
 /**
- * One monitor run: asks F&O for the status of every message in uploaded/ and moves each one that reached a final
- * status, with its status file, to success/ (Processed) or error/ (any failed status: ProcessedWithErrors,
- * PreProcessingError, PostProcessingError or PostProcessingFailed, compared case-insensitively), fetching the
- * execution's errors for the latter (message ID → execution ID → errors). Anything else, and a failed message
- * whose execution ID is still the empty GUID, waits for the next run; so does a message whose check failed.
+ * One monitor run: asks F&O where each file in uploaded/ stands and moves each one that reached a final status,
+ * with its status file, to success/ or error/:
+ * - an enqueued message (upload jobs): GetMessageStatus; Processed → success/; ProcessedWithErrors,
+ *   PreProcessingError, PostProcessingError or PostProcessingFailed (any case) → error/ with the execution's errors
+ *   (message ID → execution ID → errors) and its summary page link when F&O gives it;
+ * - a package import's execution (import-package jobs): GetExecutionSummaryStatus; see executionOutcome.
+ * Anything else, a failed message whose execution ID is still the empty GUID, and a check that failed wait for
+ * the next run.
  */
 export async function runMonitor(context: JobContext<NoState>, settings: MonitorSettings): Promise<JobOutcome> {
   const folders = uploadFolders(settings.folder);
@@ -64,7 +70,7 @@ export async function runMonitor(context: JobContext<NoState>, settings: Monitor
         if (!isRemoteFailure(err) && !context.signal.aborted) throw err;
         counts.deferred++;
         if (!context.signal.aborted) {
-          context.log({ level: "warn", message: `${record.storedAs}: its status could not be checked, left for the next run (${messageOf(err)})`, file: record.file, messageId: record.messageId });
+          context.log({ level: "warn", message: `${record.storedAs}: its status could not be checked, left for the next run (${messageOf(err)})`, file: record.file, messageId: record.messageId, executionId: record.executionId });
         }
       }
     });
@@ -77,39 +83,86 @@ export async function runMonitor(context: JobContext<NoState>, settings: Monitor
 async function follow(context: JobContext<NoState>, folders: UploadFolders, record: UploadRecord): Promise<"succeeded" | "failed" | "pending"> {
   // The upload wrote the status file and has not moved the file in yet (it is running, or it will on its next run).
   if (await exists(path.join(folders.sending, claimedName(record.claim, record.file)))) return "pending";
-  const messageId = record.messageId;
-  if (messageId === undefined) return "pending";
-  const call = { signal: context.signal };
-  const status = await context.client.getMessageStatus(messageId, call);
-  const phase = messageStatusPhase(status);
-  if (phase === "pending") return "pending";
-  if (phase === "unknown") {
-    context.log({ level: "warn", message: `${record.storedAs}: message ${messageId} has the status '${status}', which is not a known one; checked again next run`, file: record.file, messageId, status });
-    return "pending";
-  }
-  const from = path.join(folders.uploaded, record.storedAs);
-  const finishedAt = new Date(context.now()).toISOString();
-  let place: { dir: string; errors?: ErrorsFile; executionId?: string };
-  if (phase === "succeeded") place = { dir: folders.success };
-  else {
-    const executionId = await context.client.getExecutionIdByMessageId(messageId, call);
-    // Not picked up by the batch job yet, as far as this API tells: its errors cannot be read before it is.
-    if (executionId === "" || executionId === emptyGuid) return "pending";
-    const errors = await context.client.getExecutionErrors(executionId, call);
-    place = { dir: folders.error, executionId, errors: { messageId, executionId, status, errors: errors.errors, raw: errors.raw } };
-  }
-  const final: UploadRecord = { ...record, status, finishedAt, ...(place.executionId ? { executionId: place.executionId } : {}) };
-  const name = await placeFinal(folders, place.dir, from, final, place.errors);
+  const final =
+    record.messageId !== undefined
+      ? await messageOutcome(context, record.messageId)
+      : record.executionId !== undefined
+        ? await executionOutcome(context, record.executionId, record.entities ?? [])
+        : undefined;
+  if (final === undefined) return "pending";
+  const { status, succeeded, executionId, errors } = final;
+  const updated: UploadRecord = { ...record, status, finishedAt: new Date(context.now()).toISOString(), ...(executionId ? { executionId } : {}) };
+  const name = await placeFinal(folders, succeeded ? folders.success : folders.error, path.join(folders.uploaded, record.storedAs), updated, errors);
   // Last: until this is gone, a rerun after a crash does all of the above again under the same name.
   await unlink(path.join(folders.uploaded, `${record.storedAs}${statusSuffix}`));
   await flushFolder(folders.uploaded);
-  const succeeded = phase === "succeeded";
+  const what = record.messageId !== undefined ? `message ${record.messageId}` : `execution ${record.executionId}`;
   context.log({
     level: succeeded ? "info" : "warn",
-    message: `${record.file}: message ${messageId} ${status}; moved to ${succeeded ? "success" : "error"}/${name}`,
+    message: `${record.file}: ${what} ${status}; moved to ${succeeded ? "success" : "error"}/${name}`,
     file: record.file,
-    messageId,
+    messageId: record.messageId,
+    executionId: record.executionId,
     status,
   });
   return succeeded ? "succeeded" : "failed";
+}
+
+/** A final status, and for a failure what to write beside the file (given its final path). */
+interface Final {
+  status: string;
+  succeeded: boolean;
+  executionId?: string;
+  errors?: (file: string) => Promise<unknown>;
+}
+
+/** An enqueued message: GetMessageStatus, and on a failed status message ID → execution ID → GetExecutionErrors. */
+async function messageOutcome(context: JobContext<NoState>, messageId: string): Promise<Final | undefined> {
+  const call = { signal: context.signal };
+  const status = await context.client.getMessageStatus(messageId, call);
+  const phase = messageStatusPhase(status);
+  if (phase === "pending") return undefined;
+  if (phase === "unknown") {
+    context.log({ level: "warn", message: `message ${messageId} has the status '${status}', which is not a known one; checked again next run`, messageId, status });
+    return undefined;
+  }
+  if (phase === "succeeded") return { status, succeeded: true };
+  const executionId = await context.client.getExecutionIdByMessageId(messageId, call);
+  // Not picked up by the batch job yet, as far as this API tells: its errors cannot be read before it is.
+  if (executionId === "" || executionId === emptyGuid) return undefined;
+  const errors = await context.client.getExecutionErrors(executionId, call);
+  const summaryPageUrl = await summaryPage(context, executionId);
+  const file: ErrorsFile = { messageId, executionId, status, errors: errors.errors, raw: errors.raw, ...(summaryPageUrl ? { summaryPageUrl } : {}) };
+  return { status, succeeded: false, executionId, errors: async () => file };
+}
+
+/**
+ * A package import's execution: GetExecutionSummaryStatus until final (Succeeded → success/; PartiallySucceeded,
+ * Failed, Canceled, Unknown → error/), and for a failure the package API's error files beside the file (execution
+ * errors, error keys and staging errors per entity, the summary page shortcut), listed in `<name>.errors.json`.
+ */
+async function executionOutcome(context: JobContext<NoState>, executionId: string, entities: string[]): Promise<Final | undefined> {
+  const status = await context.client.getExecutionSummaryStatus(executionId, { signal: context.signal });
+  const phase = executionStatusPhase(status);
+  if (phase === "running" || phase === "unrecognised") return undefined;
+  if (phase === "succeeded") return { status, succeeded: true };
+  return {
+    status,
+    succeeded: false,
+    errors: async (file) => {
+      const written = await writeErrorFiles({ client: context.client, executionId, entities, beside: file, signal: context.signal });
+      return { executionId, status, ...written, errors: written.errors?.errors, raw: written.errors?.raw };
+    },
+  };
+}
+
+/** The summary page's link, a convenience: a failure to get it is logged and the errors file is written without it. */
+async function summaryPage(context: JobContext<NoState>, executionId: string): Promise<string | undefined> {
+  try {
+    return (await context.client.getExecutionSummaryPageUrl(executionId, { signal: context.signal })) || undefined;
+  } catch (err) {
+    if (context.signal.aborted) throw err;
+    context.log({ level: "info", message: `no summary page link for execution ${executionId} (${messageOf(err)})`, executionId });
+    return undefined;
+  }
 }

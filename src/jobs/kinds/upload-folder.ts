@@ -25,6 +25,8 @@ export interface UploadFolders {
   sending: string;
   /** Temporary files of atomic writes (status and errors files). */
   tmp: string;
+  /** What a kind must know about a claim before its file is sent (import-package: the execution ID), by claim. */
+  intents: string;
   uploaded: string;
   success: string;
   error: string;
@@ -43,6 +45,7 @@ export function uploadFolders(folder: string): UploadFolders {
     claimed: path.join(state, "claimed"),
     sending: path.join(state, "sending"),
     tmp: path.join(state, "tmp"),
+    intents: path.join(state, "intents"),
     uploaded: path.join(inbox, "uploaded"),
     success: path.join(inbox, "success"),
     error: path.join(inbox, "error"),
@@ -61,7 +64,7 @@ export const layoutNames = new Set([uploadStateDir, "uploaded", "success", "erro
 export async function prepareFolders(folders: UploadFolders): Promise<void> {
   try {
     await readdir(folders.inbox);
-    for (const dir of [folders.claimed, folders.sending, folders.tmp, folders.uploaded, folders.success, folders.error, folders.uploadLock, folders.monitorLock]) {
+    for (const dir of [folders.claimed, folders.sending, folders.tmp, folders.intents, folders.uploaded, folders.success, folders.error, folders.uploadLock, folders.monitorLock]) {
       await mkdir(dir, { recursive: true });
     }
   } catch (err) {
@@ -90,9 +93,14 @@ export interface UploadRecord {
   claim: string;
   job: string;
   environment: string;
-  activityId: string;
+  /** Upload jobs: where the file was enqueued. */
+  activityId?: string;
   entity?: string;
   company?: string;
+  /** Import-package jobs: the data project and legal entity it was imported into, and the package's entities. */
+  definitionGroupId?: string;
+  legalEntityId?: string;
+  entities?: string[];
   size: number;
   sha256: string;
   /** When its enqueue started (ISO). */
@@ -100,8 +108,9 @@ export interface UploadRecord {
   messageId?: string;
   enqueuedAt?: string;
   /**
-   * F&O's message status (`Enqueued` until the monitor sees a final one), or `OutcomeUnknown` (the enqueue may
-   * have reached F&O; not sent again) or `Rejected` (F&O refused the file: no message exists).
+   * F&O's status: the message's (`Enqueued` until the monitor sees a final one) or the execution's (`Started`, then
+   * GetExecutionSummaryStatus's final value); or `OutcomeUnknown` (the file may have reached F&O; not sent again)
+   * or `Rejected` (F&O refused the file: nothing was created).
    */
   status: string;
   /** When the file reached success/ or error/ (ISO). */
@@ -226,13 +235,14 @@ async function linkIfAbsent(source: string, target: string): Promise<boolean> {
 }
 
 /**
- * Puts a file and its status (and errors) into `dir` (success/ or error/) under the record's name there, flushed.
+ * Puts a file and its status into `dir` (success/ or error/) under the record's name there, flushed, with
+ * `<name>.errors.json` holding what `errors` gives (it may write more files beside the final path it is given).
  * Safe to repeat after a crash at any point: the name is found again by the claim, the JSON files are rewritten
  * whole, and a data file already moved is not looked for again. Returns the name.
  */
-export async function placeFinal(folders: UploadFolders, dir: string, from: string, record: UploadRecord, errors?: unknown): Promise<string> {
+export async function placeFinal(folders: UploadFolders, dir: string, from: string, record: UploadRecord, errors?: (file: string) => Promise<unknown>): Promise<string> {
   const name = await writeRecord(folders, dir, record);
-  if (errors !== undefined) await writeJsonAtomic(folders, path.join(dir, `${name}${errorsSuffix}`), errors);
+  if (errors !== undefined) await writeJsonAtomic(folders, path.join(dir, `${name}${errorsSuffix}`), await errors(path.join(dir, name)));
   // One flush for the status, the errors and the file: until it is done the caller keeps the file's earlier record.
   try {
     await rename(from, path.join(dir, name));

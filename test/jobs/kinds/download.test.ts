@@ -66,7 +66,7 @@ describe("download job", () => {
   });
 
   it("the registry names each kind once, each with a settings schema", () => {
-    expect(jobKinds.map((k) => k.kind)).toEqual(["upload", "monitor", "download"]);
+    expect(jobKinds.map((k) => k.kind)).toEqual(["upload", "monitor", "download", "export-package", "import-package"]);
     for (const kind of jobKinds) expect(kind.settingsSchema).toMatchObject({ type: "object", additionalProperties: false });
   });
 });

@@ -1,15 +1,20 @@
 import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noState } from "../../../src/jobs/kinds/common.ts";
 import { runDownload } from "../../../src/jobs/kinds/download.ts";
+import { runImportPackage, type ImportPackageSettings } from "../../../src/jobs/kinds/import-package.ts";
 import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
-import { runUpload, uploadSteps, type UploadSettings, type UploadStep } from "../../../src/jobs/kinds/upload.ts";
+import { outcomeUnknown } from "../../../src/jobs/kinds/upload-folder.ts";
+import { sendSteps, type SendStep } from "../../../src/jobs/kinds/folder-send.ts";
+import { runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
 import { startSimulator, type Simulator } from "../../../src/simulator/index.ts";
 import type { SyncStep } from "../../../src/workflows/export-sync.ts";
 import { assertExportsSettled, assertUploadsSettled } from "./assertions.ts";
 import type { KillRun } from "./kill-run.ts";
-import { clientFor, dropFiles, jobContext, namesIn, tempDir } from "./support.ts";
+import { writeDataPackage } from "../../workflows/package-support.ts";
+import { clientFor, dropFiles, jobContext, landed, leftOver, namesIn, sha256, tempDir } from "./support.ts";
 
 /*
  * Upload and download jobs run in child processes that SIGKILL themselves at seeded points (the occurrence of a
@@ -23,10 +28,13 @@ const uploadActivity = (i: number) => `6d31e09f-0000-4000-8000-2000000000${Strin
 const exportActivity = (i: number) => `6d31e09f-0000-4000-8000-3000000000${String(i).padStart(2, "0")}`;
 const downloadSteps = ["downloaded", "stored-journaled", "acknowledged"] as const satisfies readonly SyncStep[];
 const filesPerFolder = 5;
+/** Import-package kills: before the import starts (F&O has no execution: sent again) and after it started, unrecorded (F&O has it: followed). */
+const packageSteps = ["sending", "sent"] as const satisfies readonly SendStep[];
+const importProject = (i: number) => `Kill test import ${i}`;
 const packagesPerQueue = 6;
 
 /** The upload cases: every step with one file at a time, and a kill with three files in flight. */
-const uploadCases: { step: UploadStep; concurrency: number }[] = [...uploadSteps.map((step) => ({ step, concurrency: 1 })), { step: "sending", concurrency: 3 }];
+const uploadCases: { step: SendStep; concurrency: number }[] = [...sendSteps.map((step) => ({ step, concurrency: 1 })), { step: "sending", concurrency: 3 }];
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -37,6 +45,8 @@ beforeAll(async () => {
       ...downloadSteps.map((_, i) => ({ id: exportActivity(i), direction: "export" as const, messages: [{ kind: "package" as const, dataBytes: 4096, count: packagesPerQueue }] })),
     ],
     import: { pickupAfterSeconds: 1, processingSeconds: 1, outcomes: [{ entity: "Customer groups", status: "ProcessedWithErrors" }] },
+    // One data project per import-package case: F&O refuses an import call while another for the same project runs.
+    packageApi: { definitionGroups: packageSteps.map((_, i) => ({ id: importProject(i), direction: "import" as const })) },
   });
 });
 afterAll(() => sim?.close());
@@ -65,7 +75,7 @@ function runKilled(run: Omit<KillRun, "connection">): Promise<{ signal: NodeJS.S
 }
 
 describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
-  it(`upload (each of ${uploadSteps.join(", ")}, and with 3 in flight) and download (${downloadSteps.join(", ")}): nothing lost, nothing repeated`, async () => {
+  it(`upload (each of ${sendSteps.join(", ")}, and with 3 in flight), import-package (${packageSteps.join(", ")}) and download (${downloadSteps.join(", ")}): nothing lost, nothing repeated`, async () => {
     const random = mulberry32(20261130);
     const root = tempDir("fno-jobs-kill-");
     const uploads = uploadCases.map((c, i) => {
@@ -84,7 +94,22 @@ describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
       stateFile: path.join(root, `download-${i}.state.json`),
     }));
 
+    const packages = await Promise.all(
+      packageSteps.map(async (step, i) => {
+        const folder = path.join(root, `import-package-${i}`);
+        const dropped = new Map<string, string>();
+        mkdirSync(folder);
+        for (let f = 0; f < 3; f++) {
+          const file = await writeDataPackage(path.join(folder, `package-${f}.zip`), ["Customers V3"]);
+          dropped.set(path.basename(file), sha256(readFileSync(file)));
+        }
+        const settings: ImportPackageSettings = { folder, definitionGroupId: importProject(i) };
+        return { step, folder, dropped, settings, occurrence: 2, stateFile: path.join(root, `import-package-${i}.state.json`) };
+      }),
+    );
+
     const killed = await Promise.all([
+      ...packages.map((p) => runKilled({ kind: "import-package", settings: p.settings, step: p.step, occurrence: p.occurrence, stateFile: p.stateFile })),
       ...uploads.map((u) => runKilled({ kind: "upload", settings: u.settings, step: u.step, occurrence: u.occurrence, stateFile: u.stateFile })),
       ...downloads.map((d) => runKilled({ kind: "download", settings: d.settings, step: d.step, occurrence: d.occurrence, stateFile: d.stateFile })),
     ]);
@@ -92,7 +117,7 @@ describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
 
     // What each kill left behind, before the restart: the proof the kill landed where it was meant to.
     for (const u of uploads.filter((u) => u.concurrency === 1)) {
-      const stage = { claimed: "claimed", sending: "sending", enqueued: "sending", recorded: "sending", moved: undefined }[u.step];
+      const stage = { claimed: "claimed", sending: "sending", sent: "sending", recorded: "sending", moved: undefined }[u.step];
       const inFlight = namesIn(path.join(u.folder, ".fno-upload", "claimed")).length + namesIn(path.join(u.folder, ".fno-upload", "sending")).length;
       expect(inFlight, `upload killed at ${u.step}`).toBe(stage ? 1 : 0);
       if (stage) expect(namesIn(path.join(u.folder, ".fno-upload", stage)), `upload killed at ${u.step}`).toHaveLength(1);
@@ -104,6 +129,12 @@ describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
       const context = jobContext({ client: clientFor(sim.connection), stateFile: u.stateFile, initial: noState() });
       await runUpload(context, u.settings);
     }
+    for (const p of packages) {
+      expect(namesIn(path.join(p.folder, ".fno-upload", "sending")), `import-package killed at ${p.step}`).toHaveLength(1);
+      const restart = await runImportPackage(jobContext({ client: clientFor(sim.connection), stateFile: p.stateFile, initial: noState() }), p.settings);
+      // Killed before its import started: F&O has no execution under its ID, so it is sent again; after: it is followed.
+      expect(restart.counts, `import-package killed at ${p.step}`).toMatchObject(p.step === "sending" ? { returned: 1, resumed: 0, uploaded: 2 } : { returned: 0, resumed: 1, uploaded: 1 });
+    }
     for (const d of downloads) await runDownload(jobContext({ client: clientFor(sim.connection), stateFile: d.stateFile, initial: noState() }), d.settings);
     // Import messages reach their final status; messages the killed downloads dequeued come back after their visibility timeout.
     sim.clock.advance(31 * 60_000);
@@ -114,10 +145,23 @@ describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
       tallies.push({ step: u.step, concurrency: u.concurrency, ...tally });
       if (u.concurrency === 1) {
         // Killed between the move to sending/ and F&O's recorded answer: the one file whose outcome cannot be known.
-        const unknown = u.step === "sending" || u.step === "enqueued" ? 1 : 0;
-        expect(tally, `upload killed at ${u.step}`).toMatchObject({ unknown, unknownSent: u.step === "enqueued" ? 1 : 0 });
+        const unknown = u.step === "sending" || u.step === "sent" ? 1 : 0;
+        expect(tally, `upload killed at ${u.step}`).toMatchObject({ unknown, unknownSent: u.step === "sent" ? 1 : 0 });
       }
     }
+    // Every package imported exactly once, none left unknown: F&O was asked for the execution ID each one was to get.
+    const calls = sim.importCalls().filter((c) => c.refusal === null);
+    for (const p of packages) {
+      await runMonitor(jobContext({ client: clientFor(sim.connection), stateFile: `${p.stateFile}.monitor`, initial: noState() }), { folder: p.folder });
+      expect(leftOver(p.folder), `import-package killed at ${p.step}`).toEqual([]);
+      const settled = landed(p.folder);
+      expect(settled.map((l) => [l.record.file, l.where, l.record.status, l.dataSha256]).sort(), `import-package killed at ${p.step}`).toEqual(
+        [...p.dropped].map(([file, sha]) => [file, "success", "Succeeded", sha]).sort(),
+      );
+      for (const l of settled) expect(calls.filter((c) => c.executionId === l.record.executionId), `${l.record.file} imported once`).toHaveLength(1);
+      expect(settled.some((l) => l.record.status === outcomeUnknown)).toBe(false);
+    }
+    expect(calls).toHaveLength(packages.length * 3);
     for (const d of downloads) {
       await runDownload(jobContext({ client: clientFor(sim.connection), stateFile: d.stateFile, initial: noState() }), d.settings);
       expect(await assertExportsSettled(sim, d.settings.activityId, d.settings.folder)).toBe(packagesPerQueue);

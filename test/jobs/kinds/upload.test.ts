@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { defaultRetryOptions, emptyGuid, FnoClient, FnoError, type CallOptions, type EnqueueOptions } from "../../../src/client/index.ts";
 import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
 import { runMonitor, type ErrorsFile } from "../../../src/jobs/kinds/monitor.ts";
-import { classifyEnqueueFailure, globMatcher, runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
+import { globMatcher } from "../../../src/jobs/kinds/folder-send.ts";
+import { classifyEnqueueFailure, runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
 import { candidateName, outcomeUnknown, rejected, type UploadRecord } from "../../../src/jobs/kinds/upload-folder.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
@@ -154,7 +155,7 @@ describe("upload job", () => {
     const [big] = landed(folder);
     expect(big).toMatchObject({ where: "error", record: { file: "big.csv", status: rejected, size: 500 }, dataSha256: sha256("x".repeat(500)) });
     expect(big!.record.problem).toMatch(/HTTP 413/);
-    expect(big!.record.action).toMatch(/created no message/);
+    expect(big!.record.action).toMatch(/created nothing/);
     expect(sim.importMessages(activity).map((m) => m.externalIdentifier)).toEqual(["a.csv", "c.csv"]);
   });
 
@@ -274,6 +275,21 @@ describe("monitor job", () => {
     sim.setFaults({});
     expect((await runMonitor(ctx, { folder })).counts).toMatchObject({ failed: 1 });
     expect(landed(folder).map((l) => [l.where, l.record.status])).toEqual([["error", "ProcessedWithErrors"]]);
+    // The simulator has no summary page for a recurring import's execution: the errors file goes without it.
+    expect(landed(folder)[0]!.errors).not.toHaveProperty("summaryPageUrl");
+    expect(ctx.logs.some((l) => /no summary page link for execution/.test(l.message))).toBe(true);
+  });
+
+  it("writes the execution's summary page link beside the errors when the environment gives one", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-monitor-"), "in");
+    dropFiles(folder, { "g.csv": "G" });
+    await runUpload(context(sim, clock, folder), settings(folder, { entity: "Customer groups" }));
+    settle(clock);
+    await runMonitor(context(sim, clock, folder, new SummaryPageClient(sim, clock)), { folder });
+    const [failed] = landed(folder);
+    const executionId = sim.importMessages(activity)[0]!.executionId;
+    expect(failed!.errors).toMatchObject({ executionId, summaryPageUrl: `${sim.url}/?mi=DMFExecutionSummary&executionId=${executionId}` });
   });
 
   it("a file uploaded again under a name still in uploaded/ is kept apart (name~2), and both end in success/", async () => {
@@ -324,5 +340,15 @@ class EmptyExecutionIdClient extends FnoClient {
   }
   override async getExecutionIdByMessageId(_messageId: string, _options?: CallOptions): Promise<string> {
     return emptyGuid;
+  }
+}
+
+/** Answers GetExecutionSummaryPageUrl, which the simulator knows only for package API executions. */
+class SummaryPageClient extends FnoClient {
+  constructor(sim: Simulator, clock: VirtualClock) {
+    super(clientOptions(sim.connection, clock));
+  }
+  override async getExecutionSummaryPageUrl(executionId: string, _options?: CallOptions): Promise<string> {
+    return `${this.environmentUrl}/?mi=DMFExecutionSummary&executionId=${executionId}`;
   }
 }

@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
+import { runExportPackage } from "../../../src/jobs/kinds/export-package.ts";
+import { runImportPackage, type ImportPackageSettings } from "../../../src/jobs/kinds/import-package.ts";
+import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
+import { rejected } from "../../../src/jobs/kinds/upload-folder.ts";
+import { defaultIds, startSimulator, type PackageOutcomeRule, type Simulator } from "../../../src/simulator/index.ts";
+import { VirtualClock } from "../../support/virtual-clock.ts";
+import { writeDataPackage } from "../../workflows/package-support.ts";
+import { clientFor, jobContext, landed, leftOver, namesIn, sha256, tempDir, type TestContext } from "./support.ts";
+
+const importGroup = defaultIds.importDefinitionGroupId;
+const exportGroup = defaultIds.exportDefinitionGroupId;
+/** Imports of a package with a "Vendors V2" entity end PartiallySucceeded, with an error key and a staging error. */
+const outcomes: PackageOutcomeRule[] = [
+  {
+    direction: "import",
+    entity: "Vendors V2",
+    status: "PartiallySucceeded",
+    errors: [{ RecordId: "5637144577", Field: "VENDORACCOUNTNUMBER", ErrorMessage: "Vendor V-9 does not exist." }],
+    entityErrors: [{ entity: "Vendors V2", errorKeys: ["VENDORACCOUNTNUMBER", "V-9"], stagingErrors: ["VENDORACCOUNTNUMBER,ERROR", "V-9,Vendor group missing"] }],
+  },
+];
+
+const running: Simulator[] = [];
+const stopClocks: Array<() => void> = [];
+afterEach(async () => {
+  for (const stop of stopClocks.splice(0)) stop();
+  await Promise.all(running.splice(0).map((sim) => sim.close()));
+});
+
+async function simulator(): Promise<{ sim: Simulator; clock: VirtualClock }> {
+  const clock = new VirtualClock();
+  stopClocks.push(clock.autoAdvance());
+  const sim = await startSimulator({ clock, seed: 21, packageApi: { outcomes } });
+  running.push(sim);
+  return { sim, clock };
+}
+
+function context(sim: Simulator, clock: VirtualClock, folder: string): TestContext<NoState> {
+  return jobContext({ client: clientFor(sim.connection, clock), stateFile: `${folder}.state.json`, initial: noState(), now: () => clock.now() });
+}
+
+describe("export-package job", () => {
+  it("writes each run's package under its execution ID with the bytes F&O exported, and removes a download a crash cut short", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-export-package-"), "out");
+    const ctx = context(sim, clock, folder);
+    expect((await runExportPackage(ctx, { folder, definitionGroupId: exportGroup })).counts).toEqual({ exported: 1, partial: 0 });
+    writeFileSync(path.join(folder, "killed-run.zip.partial"), "half a package");
+    expect((await runExportPackage(ctx, { folder, definitionGroupId: exportGroup, extract: true })).counts).toEqual({ exported: 1, partial: 0 });
+    const exports = sim.packageExecutions().filter((e) => e.direction === "export");
+    expect(exports).toHaveLength(2);
+    const packages = namesIn(folder).filter((n) => n.endsWith(".zip"));
+    expect(packages.map((n) => sha256(readFileSync(path.join(folder, n)))).sort()).toEqual(exports.map((e) => e.packageSha256).sort());
+    expect(packages.map((n) => n.replace(/\.zip$/, "")).sort()).toEqual(exports.map((e) => e.executionId).sort());
+    expect(existsSync(path.join(folder, "killed-run.zip.partial"))).toBe(false);
+    expect(existsSync(path.join(folder, exports[1]!.executionId)), "the second run extracted its package").toBe(true);
+  });
+
+  it("an export of a data project F&O does not have is reported and left for the next run, not thrown", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-export-package-"), "out");
+    const ctx = context(sim, clock, folder);
+    expect(await runExportPackage(ctx, { folder, definitionGroupId: "No such project" })).toEqual({ counts: { failed: 1 }, unfinished: 1 });
+    expect(ctx.logs.at(-1)).toMatchObject({ level: "warn", message: expect.stringMatching(/the next run exports again: .*No such project/) });
+    expect(namesIn(folder)).toEqual([]);
+  });
+});
+
+describe("import-package job", () => {
+  it("imports each package once under an execution ID chosen first; the monitor settles it, with the package API's error files beside a partial one", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-import-package-"), "in");
+    mkdirSync(folder);
+    const ctx = context(sim, clock, folder);
+    const customers = await writeDataPackage(path.join(folder, "customers.zip"), ["Customers V3"]);
+    const customersSha = sha256(readFileSync(customers));
+    await writeDataPackage(path.join(folder, "vendors.zip"), ["Customers V3", "Vendors V2"]);
+    writeFileSync(path.join(folder, "notes.txt"), "not a package");
+    const settings: ImportPackageSettings = { folder, definitionGroupId: importGroup, legalEntityId: "USMF" };
+
+    const outcome = await runImportPackage(ctx, settings);
+    expect(outcome).toEqual({ counts: { uploaded: 2, rejected: 1, unknown: 0, deferred: 0, returned: 0, resumed: 0 }, unfinished: 0 });
+    const calls = sim.importCalls();
+    expect(calls.map((c) => c.refusal)).toEqual([null, null]);
+    expect(namesIn(path.join(folder, ".fno-upload", "intents")), "nothing kept for finished claims").toEqual([]);
+    const [notes] = landed(folder);
+    expect(notes).toMatchObject({ where: "error", record: { file: "notes.txt", status: rejected } });
+
+    expect((await runMonitor(ctx, { folder })).counts).toMatchObject({ pending: 2 });
+    // Executions wait 2 s for their batch and run 3 s on the simulator's clock.
+    clock.advance(10_000);
+    expect((await runMonitor(ctx, { folder })).counts).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(leftOver(folder)).toEqual([]);
+    const settled = new Map(landed(folder).map((l) => [l.record.file, l]));
+    const executions = new Map(sim.packageExecutions().map((e) => [e.executionId, e]));
+    const customersDone = settled.get("customers.zip")!;
+    expect(customersDone).toMatchObject({ where: "success", record: { status: "Succeeded", definitionGroupId: importGroup, legalEntityId: "USMF", entities: ["Customers V3"] }, dataSha256: customersSha });
+    expect(executions.get(customersDone.record.executionId!)?.status).toBe("Succeeded");
+    const vendors = settled.get("vendors.zip")!;
+    expect(vendors).toMatchObject({ where: "error", record: { status: "PartiallySucceeded" } });
+    const executionId = vendors.record.executionId!;
+    expect(calls.map((c) => c.executionId).sort()).toEqual([customersDone.record.executionId, executionId].sort());
+    const prefix = `vendors.zip.${executionId}`;
+    expect(namesIn(path.join(folder, "error")).filter((n) => n.startsWith(prefix)).sort()).toEqual(
+      [".Vendors V2.error-keys.csv", ".Vendors V2.staging-errors.csv", ".execution-errors.json", ".summary.url"].map((s) => `${prefix}${s}`).sort(),
+    );
+    expect(vendors.errors).toMatchObject({ executionId, status: "PartiallySucceeded", problems: [], errors: [{ ErrorMessage: "Vendor V-9 does not exist." }] });
+    expect(readFileSync(path.join(folder, "error", `${prefix}.Vendors V2.error-keys.csv`), "utf8")).toBe("VENDORACCOUNTNUMBER\r\nV-9\r\n");
+  });
+});
