@@ -1,34 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { writeZip } from "../../src/zip/index.ts";
 import { defaultIds, type Simulator } from "../../src/simulator/index.ts";
-import { START, actionPath, call, sha256, start, token } from "./support.ts";
+import { START, action, actionPath, call, innerMessage, invoke, sha256, start, token } from "./support.ts";
 
 const exportGroup = defaultIds.exportDefinitionGroupId;
 const importGroup = defaultIds.importDefinitionGroupId;
-
-interface Envelope {
-  "@odata.context": string;
-  value: unknown;
-}
-
-/** Calls an action and returns the HTTP status with the parsed body. */
-async function invoke(simulator: Simulator, bearer: string, name: string, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-  const response = await call(simulator, bearer, actionPath(name), { json: body, headers: { accept: "application/json" } });
-  return { status: response.status, body: await response.json() };
-}
-
-/** Calls an action that must succeed; returns `value`, after checking the OData envelope. */
-async function action(simulator: Simulator, bearer: string, name: string, body: Record<string, unknown>, type = "Edm.String"): Promise<unknown> {
-  const { status, body: envelope } = await invoke(simulator, bearer, name, body);
-  expect(status, JSON.stringify(envelope)).toBe(200);
-  expect(Object.keys(envelope as object).sort()).toEqual(["@odata.context", "value"]);
-  expect((envelope as Envelope)["@odata.context"]).toBe(`${simulator.url}/data/$metadata#${type}`);
-  return (envelope as Envelope).value;
-}
-
-function innerMessage(body: unknown): string {
-  return (body as { error: { innererror: { message: string } } }).error.innererror.message;
-}
 
 const exportBody = (overrides: Record<string, unknown> = {}) => ({
   definitionGroupId: exportGroup,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { afterEach } from "vitest";
+import { afterEach, expect } from "vitest";
 import { SimulatedClock, startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 
 /** 2025-01-01T00:00:00Z: a frozen clock makes every time in a test exact. */
@@ -68,3 +68,28 @@ export const ackPath = (activityId: string) => `/api/connector/ack/${activityId}
 export const actionPath = (name: string) => `/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.${name}`;
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+interface Envelope {
+  "@odata.context": string;
+  value: unknown;
+}
+
+/** Calls a data management action and returns the HTTP status with the parsed body. */
+export async function invoke(simulator: Simulator, bearer: string, name: string, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  const response = await call(simulator, bearer, actionPath(name), { json: body, headers: { accept: "application/json" } });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Calls an action that must succeed; returns `value`, after checking the OData envelope. */
+export async function action(simulator: Simulator, bearer: string, name: string, body: Record<string, unknown>, type = "Edm.String"): Promise<unknown> {
+  const { status, body: envelope } = await invoke(simulator, bearer, name, body);
+  expect(status, JSON.stringify(envelope)).toBe(200);
+  expect(Object.keys(envelope as object).sort()).toEqual(["@odata.context", "value"]);
+  expect((envelope as Envelope)["@odata.context"]).toBe(`${simulator.url}/data/$metadata#${type}`);
+  return (envelope as Envelope).value;
+}
+
+/** The F&O error text of an OData error body. */
+export function innerMessage(body: unknown): string {
+  return (body as { error: { innererror: { message: string } } }).error.innererror.message;
+}
