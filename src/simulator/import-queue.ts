@@ -1,3 +1,5 @@
+import type { PackageApi } from "./package-api.ts";
+import { schedule, simulatedEntityErrors, statusAt, type EntityErrorFiles, type ExecutionTimings, type PackageExecution, type PackageOutcomeStatus } from "./package-executions.ts";
 import type { SeededRandom } from "./random.ts";
 
 /**
@@ -32,6 +34,11 @@ export interface ImportOutcomeRule {
   status: ImportOutcomeStatus;
   /** What GetExecutionErrors reports; default: one generic error for a failing status, none otherwise. */
   errors?: ExecutionError[];
+  /**
+   * Error files of the execution, per entity; default for a failing status: an error key and a staging error
+   * for the enqueue's `entity` (none without one).
+   */
+  entityErrors?: EntityErrorFiles[];
 }
 
 export interface ImportOptions {
@@ -54,10 +61,10 @@ export interface EnqueueRequest {
 
 export interface ImportMessage extends EnqueueRequest {
   messageId: string;
-  executionId: string;
   enqueuedAt: number;
   outcome: ImportOutcomeStatus;
-  errors: ExecutionError[];
+  /** The data management execution the message runs in, shared with the package API (package-api.ts). */
+  execution: PackageExecution;
 }
 
 /**
@@ -67,64 +74,61 @@ export interface ImportMessage extends EnqueueRequest {
 export const EMPTY_GUID = "00000000-0000-0000-0000-000000000000";
 
 /**
- * Import messages and their progress. Nothing runs in the background: a message's state is a function
- * of its enqueue time and the simulated clock (`Enqueued` → `Processing` → its outcome).
+ * Import messages. Each enqueue creates the data management execution its batch will run, in the package API's
+ * executions, so every execution action answers for it; the message's state follows that execution on the
+ * simulated clock: `Enqueued` while it is `NotRun` (waiting for the batch), `Processing` while it is
+ * `Executing`, then the message's outcome. Nothing runs in the background.
  */
 export class ImportLedger {
   readonly #messages = new Map<string, ImportMessage>();
-  readonly #byExecutionId = new Map<string, ImportMessage>();
-  readonly #pickupAfterMs: number;
-  readonly #processingMs: number;
+  readonly #timings: ExecutionTimings;
   readonly #outcomes: ImportOutcomeRule[];
+  readonly #executions: Pick<PackageApi, "addRecurringImport">;
 
-  constructor(options: ImportOptions) {
-    this.#pickupAfterMs = (options.pickupAfterSeconds ?? 2) * 1000;
-    this.#processingMs = (options.processingSeconds ?? 3) * 1000;
+  constructor(options: ImportOptions, executions: Pick<PackageApi, "addRecurringImport">) {
+    this.#timings = { notRunMs: (options.pickupAfterSeconds ?? 2) * 1000, executingMs: (options.processingSeconds ?? 3) * 1000 };
     this.#outcomes = options.outcomes ?? [];
+    this.#executions = executions;
   }
 
   enqueue(request: EnqueueRequest, now: number, random: SeededRandom): ImportMessage {
     const rule = this.#outcomes.find((candidate) => matches(candidate, request));
     const outcome = rule?.status ?? "Processed";
-    const message: ImportMessage = {
-      ...request,
-      messageId: random.guid(),
+    const messageId = random.guid();
+    const entities = request.entity === undefined ? [] : [request.entity];
+    const failing = outcome !== "Processed";
+    const execution: PackageExecution = {
       executionId: random.guid(),
-      enqueuedAt: now,
-      outcome,
-      errors: rule?.errors ?? (outcome === "Processed" ? [] : [defaultError(outcome, request)]),
+      direction: "import",
+      definitionGroupId: "",
+      legalEntityId: request.company ?? "",
+      ...schedule(now, this.#timings),
+      outcome: summaryStatusOf(outcome),
+      errors: rule?.errors ?? (failing ? [defaultError(outcome, request)] : []),
+      entities,
+      entityErrors: rule?.entityErrors ?? (failing ? simulatedEntityErrors(entities, { staging: true }) : []),
+      packageBlob: undefined,
+      packageSha256: request.sha256,
+      packageSize: request.size,
+      errorKeysFiles: new Map(),
+      message: { activityId: request.activityId, messageId },
     };
-    this.#messages.set(message.messageId, message);
-    this.#byExecutionId.set(message.executionId, message);
+    const message: ImportMessage = { ...request, messageId, enqueuedAt: now, outcome, execution };
+    this.#messages.set(messageId, message);
+    this.#executions.addRecurringImport(execution);
     return message;
   }
 
   /** GetMessageStatus; `Unknown` for a message ID the simulator never issued (UNCONFIRMED on F&O). */
   messageStatus(messageId: string, now: number): string {
     const message = this.#messages.get(messageId.toLowerCase());
-    return message ? this.#status(message, now) : "Unknown";
+    return message ? this.statusOf(message, now) : "Unknown";
   }
 
+  /** GetExecutionIdByMessageId: the execution's ID once the batch has picked the message up. */
   executionIdOf(messageId: string, now: number): string {
     const message = this.#messages.get(messageId.toLowerCase());
-    return message && this.#status(message, now) !== "Enqueued" ? message.executionId : EMPTY_GUID;
-  }
-
-  /** GetExecutionSummaryStatus, in DMFExecutionSummaryStatus terms; undefined when no picked-up message has the ID. */
-  summaryStatus(executionId: string, now: number): string | undefined {
-    const message = this.#pickedUp(executionId, now);
-    if (!message) return undefined;
-    const status = this.#status(message, now);
-    if (status === "Processing") return "Executing";
-    if (status === "Processed") return "Succeeded";
-    return status === "ProcessedWithErrors" ? "PartiallySucceeded" : "Failed";
-  }
-
-  /** GetExecutionErrors: the errors as a JSON string, reported once processing has finished; undefined when no picked-up message has the ID. */
-  executionErrors(executionId: string, now: number): string | undefined {
-    const message = this.#pickedUp(executionId, now);
-    if (!message) return undefined;
-    return JSON.stringify(this.#status(message, now) === message.outcome ? message.errors : []);
+    return message && this.statusOf(message, now) !== "Enqueued" ? message.execution.executionId : EMPTY_GUID;
   }
 
   messages(activityId: string): ImportMessage[] {
@@ -132,21 +136,19 @@ export class ImportLedger {
   }
 
   statusOf(message: ImportMessage, now: number): string {
-    return this.#status(message, now);
+    const status = statusAt(message.execution, now);
+    if (status === "NotRun") return "Enqueued";
+    return status === "Executing" ? "Processing" : message.outcome;
   }
+}
 
-  #status(message: ImportMessage, now: number): string {
-    const age = now - message.enqueuedAt;
-    if (age < this.#pickupAfterMs) return "Enqueued";
-    if (age < this.#pickupAfterMs + this.#processingMs) return "Processing";
-    return message.outcome;
-  }
-
-  /** The execution behind an ID, once it exists from the client's point of view. */
-  #pickedUp(executionId: string, now: number): ImportMessage | undefined {
-    const message = this.#byExecutionId.get(executionId.toLowerCase());
-    return message && this.#status(message, now) !== "Enqueued" ? message : undefined;
-  }
+/**
+ * The execution's final DMFExecutionSummaryStatus for a message's final state; UNCONFIRMED
+ * (docs/platform-assumptions.md, "Data management package API").
+ */
+function summaryStatusOf(outcome: ImportOutcomeStatus): PackageOutcomeStatus {
+  if (outcome === "Processed") return "Succeeded";
+  return outcome === "ProcessedWithErrors" ? "PartiallySucceeded" : "Failed";
 }
 
 function matches(rule: ImportOutcomeRule, request: EnqueueRequest): boolean {

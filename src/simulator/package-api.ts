@@ -3,10 +3,10 @@ import type { SimulatedClock } from "./clock.ts";
 import { generatedPackage, type OpenedBody } from "./export-package.ts";
 import { DEFAULT_ENTITY, defaultIds } from "./options.ts";
 import {
-  finishedAt,
   findRule,
   outcomeDetails,
   readPackage,
+  schedule,
   statusAt,
   type DefinitionGroupOptions,
   type ExecutionSummaryStatus,
@@ -80,8 +80,12 @@ export interface PackageExecutionState {
   entities: string[];
   /** The package exported, or the one read for an import; null when there is none. */
   packageBlob: string | null;
+  /** A recurring import's: the enqueued body's. */
   packageSha256: string | null;
   packageSize: number | null;
+  /** The import job and message of a recurring import's execution; null for the package API's own. */
+  activityId: string | null;
+  messageId: string | null;
 }
 
 export interface ImportArguments {
@@ -211,7 +215,7 @@ export class PackageApi {
         direction: "import",
         definitionGroupId: group.id,
         legalEntityId: args.legalEntityId,
-        startedAt: this.#clock.now(),
+        ...schedule(this.#clock.now(), this.#timings),
         outcome,
         entities,
         ...details,
@@ -219,6 +223,7 @@ export class PackageApi {
         packageSha256: blob?.sha256,
         packageSize: blob?.bytes.length,
         errorKeysFiles: new Map(),
+        message: undefined,
       });
       record(executionId, null);
       return executionId;
@@ -246,7 +251,7 @@ export class PackageApi {
       direction: "export",
       definitionGroupId: group.id,
       legalEntityId: args.legalEntityId,
-      startedAt: now,
+      ...schedule(now, this.#timings),
       outcome,
       entities,
       ...outcomeDetails(outcome, rule, "export", entities),
@@ -254,11 +259,12 @@ export class PackageApi {
       packageSha256: undefined,
       packageSize: undefined,
       errorKeysFiles: new Map(),
+      message: undefined,
     };
     if (outcome === "Succeeded" || outcome === "PartiallySucceeded") {
       const opened = await generatedPackage({ entity: entities, dataBytes: group.dataBytes ?? DEFAULT_DATA_BYTES, contentSeed: this.#contentSeeds.nextUint32() }).open();
       const name = `${this.#ids.guid()}.zip`;
-      const blob = this.#blobs.put(name, "export-package", await collect(opened), now, finishedAt(execution, this.#timings));
+      const blob = this.#blobs.put(name, "export-package", await collect(opened), now, execution.finishesAt);
       Object.assign(execution, { packageBlob: blob.name, packageSha256: blob.sha256, packageSize: blob.bytes.length });
     }
     this.#executions.set(executionId.toLowerCase(), execution);
@@ -268,17 +274,21 @@ export class PackageApi {
   /** GetExportedPackageUrl: "" until the export's package exists, then a read SAS URL. */
   exportedPackageUrl(executionId: string, now: number): string {
     const execution = this.#execution(executionId);
-    const status = statusAt(execution, this.#timings, now);
+    const status = statusAt(execution, now);
     if (!execution.packageBlob || execution.direction !== "export" || (status !== "Succeeded" && status !== "PartiallySucceeded")) return "";
     return this.#blobs.sasUrl(execution.packageBlob, "r", now, this.#readUrlLifetimeMs);
   }
 
-  has(executionId: string): boolean {
-    return this.#executions.has(executionId.toLowerCase());
+  /**
+   * Adds the execution a recurring import's message runs in (import-queue.ts builds it): from then on every
+   * execution action answers for it as for the package API's own, which is what GetExecutionIdByMessageId is for.
+   */
+  addRecurringImport(execution: PackageExecution): void {
+    this.#executions.set(execution.executionId.toLowerCase(), execution);
   }
 
   summaryStatus(executionId: string, now: number): ExecutionSummaryStatus {
-    return statusAt(this.#execution(executionId), this.#timings, now);
+    return statusAt(this.#execution(executionId), now);
   }
 
   /** GetExecutionErrors: the errors as a JSON string once the execution has ended, "[]" before. */
@@ -321,7 +331,8 @@ export class PackageApi {
   /** GetExecutionSummaryPageUrl: the F&O page that shows the execution (the form and query are the simulator's). */
   summaryPageUrl(executionId: string): string {
     const execution = this.#execution(executionId);
-    const query = new URLSearchParams({ cmp: execution.legalEntityId, mi: "DMFExecutionSummary", executionId: execution.executionId });
+    // Without a company (an enqueue without one) the page opens in the user's default company.
+    const query = new URLSearchParams({ ...(execution.legalEntityId === "" ? {} : { cmp: execution.legalEntityId }), mi: "DMFExecutionSummary", executionId: execution.executionId });
     return `${this.#environmentUrl}/?${query}`;
   }
 
@@ -331,12 +342,14 @@ export class PackageApi {
       direction: execution.direction,
       definitionGroupId: execution.definitionGroupId,
       legalEntityId: execution.legalEntityId,
-      status: statusAt(execution, this.#timings, now),
+      status: statusAt(execution, now),
       startedAt: new Date(execution.startedAt).toISOString(),
       entities: execution.entities,
       packageBlob: execution.packageBlob ?? null,
       packageSha256: execution.packageSha256 ?? null,
       packageSize: execution.packageSize ?? null,
+      activityId: execution.message?.activityId ?? null,
+      messageId: execution.message?.messageId ?? null,
     }));
   }
 
@@ -361,7 +374,7 @@ export class PackageApi {
   }
 
   #finished(execution: PackageExecution, now: number): boolean {
-    return now >= finishedAt(execution, this.#timings);
+    return now >= execution.finishesAt;
   }
 
   #entityErrors(execution: PackageExecution, entityName: string) {

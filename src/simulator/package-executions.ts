@@ -48,12 +48,19 @@ export interface PackageOutcomeRule {
   entityErrors?: EntityErrorFiles[];
 }
 
-export interface PackageExecution {
+/** When an execution was created, when its batch starts running it (`NotRun` until then) and when it ends. */
+export interface ExecutionSchedule {
+  startedAt: number;
+  executingFrom: number;
+  finishesAt: number;
+}
+
+export interface PackageExecution extends ExecutionSchedule {
   executionId: string;
   direction: "export" | "import";
+  /** The data project; "" for a recurring import, whose job's project the simulator does not model. */
   definitionGroupId: string;
   legalEntityId: string;
-  startedAt: number;
   outcome: PackageOutcomeStatus;
   errors: ExecutionError[];
   /** Entities of the package (import: from its manifest; export: the project's). */
@@ -65,6 +72,8 @@ export interface PackageExecution {
   packageSize: number | undefined;
   /** Error keys files requested with GenerateImportTargetErrorKeysFile, by lower-case entity name: the blob and when it was asked for. */
   errorKeysFiles: Map<string, { blob: string; requestedAt: number }>;
+  /** The enqueued message a recurring import runs (import-queue.ts); undefined for the package API's own executions. */
+  message: { activityId: string; messageId: string } | undefined;
 }
 
 export interface ExecutionTimings {
@@ -72,16 +81,16 @@ export interface ExecutionTimings {
   executingMs: number;
 }
 
-export function statusAt(execution: PackageExecution, timings: ExecutionTimings, now: number): ExecutionSummaryStatus {
-  const age = now - execution.startedAt;
-  if (age < timings.notRunMs) return "NotRun";
-  if (age < timings.notRunMs + timings.executingMs) return "Executing";
-  return execution.outcome;
+/** An execution created at `startedAt` that waits `notRunMs` for its batch, then runs for `executingMs`. */
+export function schedule(startedAt: number, timings: ExecutionTimings): ExecutionSchedule {
+  const executingFrom = startedAt + timings.notRunMs;
+  return { startedAt, executingFrom, finishesAt: executingFrom + timings.executingMs };
 }
 
-/** When an execution reaches its final state. */
-export function finishedAt(execution: PackageExecution, timings: ExecutionTimings): number {
-  return execution.startedAt + timings.notRunMs + timings.executingMs;
+export function statusAt(execution: PackageExecution, now: number): ExecutionSummaryStatus {
+  if (now < execution.executingFrom) return "NotRun";
+  if (now < execution.finishesAt) return "Executing";
+  return execution.outcome;
 }
 
 export function findRule(
@@ -108,12 +117,16 @@ export function outcomeDetails(
   const errors =
     rule?.errors ??
     (outcome === "Succeeded" ? [] : [{ RecordId: "", Field: "", ErrorMessage: `Simulated ${outcome} ${direction} of ${entities.join(", ") || "the package"}.` }]);
-  const entityErrors =
-    rule?.entityErrors ??
-    (outcome === "PartiallySucceeded" && direction === "import"
-      ? entities.map((entity, index) => ({ entity, errorKeys: ["KEY", `SIM-${String(index + 1).padStart(4, "0")}`] }))
-      : []);
+  const entityErrors = rule?.entityErrors ?? (outcome === "PartiallySucceeded" && direction === "import" ? simulatedEntityErrors(entities, { staging: false }) : []);
   return { errors, entityErrors };
+}
+
+/** Default error files: one error key per entity (`SIM-0001`, …) and, with `staging`, a staging error line for it. */
+export function simulatedEntityErrors(entities: readonly string[], options: { staging: boolean }): EntityErrorFiles[] {
+  return entities.map((entity, index) => {
+    const key = `SIM-${String(index + 1).padStart(4, "0")}`;
+    return { entity, errorKeys: ["KEY", key], ...(options.staging ? { stagingErrors: ["KEY,ERROR", `${key},Simulated staging error.`] } : {}) };
+  });
 }
 
 /** What reading an uploaded package found: its entities, or why it cannot be imported. */

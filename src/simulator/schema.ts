@@ -132,6 +132,17 @@ const executionError = {
 
 const csvLines = { type: "array", items: { type: "string" }, maxItems: 100_000 };
 
+/** Error files per entity of an execution (EntityErrorFiles), for package and recurring imports alike. */
+const entityErrors = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["entity"],
+    additionalProperties: false,
+    properties: { entity: { type: "string", minLength: 1 }, errorKeys: csvLines, stagingErrors: csvLines },
+  },
+};
+
 const packageApi = {
   type: "object",
   additionalProperties: false,
@@ -174,15 +185,7 @@ const packageApi = {
           entity: { type: "string" },
           status: { enum: ["Succeeded", "PartiallySucceeded", "Failed", "Canceled", "Unknown"] },
           errors: { type: "array", items: executionError },
-          entityErrors: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["entity"],
-              additionalProperties: false,
-              properties: { entity: { type: "string", minLength: 1 }, errorKeys: csvLines, stagingErrors: csvLines },
-            },
-          },
+          entityErrors,
         },
       },
     },
@@ -236,6 +239,7 @@ const options = {
               company: { type: "string" },
               status: { enum: ["Processed", "ProcessedWithErrors", "PreProcessingError", "PostProcessingError", "PostProcessingFailed"] },
               errors: { type: "array", items: executionError },
+              entityErrors,
             },
           },
         },

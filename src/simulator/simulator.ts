@@ -235,13 +235,6 @@ export class Simulator {
       if (activity.direction === "export") this.#exports.set(activity.id, new ExportQueue(visibilityTimeoutMs));
       else this.#importActivities.add(activity.id);
     }
-    const importOptions = options.import ?? {};
-    this.#imports = new ImportLedger({
-      ...importOptions,
-      outcomes: importOptions.outcomes?.map((rule) =>
-        rule.activityId === undefined ? rule : { ...rule, activityId: canonicalActivityId(rule.activityId) },
-      ),
-    });
     const packageOptions = options.packageApi ?? {};
     this.blobStore = new BlobStore(
       `http://127.0.0.1:${(blobServer.address() as AddressInfo).port}`,
@@ -256,6 +249,17 @@ export class Simulator {
       contentSeeds: new SeededRandom(deriveSeed(this.#seed, "package-content")),
       environmentUrl: this.url,
     });
+    const importOptions = options.import ?? {};
+    // A recurring import's execution lives among the package API's executions: one model of an execution.
+    this.#imports = new ImportLedger(
+      {
+        ...importOptions,
+        outcomes: importOptions.outcomes?.map((rule) =>
+          rule.activityId === undefined ? rule : { ...rule, activityId: canonicalActivityId(rule.activityId) },
+        ),
+      },
+      this.#packages,
+    );
     this.#maxEnqueueBytes = options.maxEnqueueBytes ?? 32 * 1024 * 1024;
     this.#rangeRequests = options.rangeRequests ?? false;
     this.#faults = new FaultPlan([], this.#seed);
@@ -601,11 +605,6 @@ export class Simulator {
           legalEntityId: str(args, "legalEntityId"),
         }),
     };
-    // Status and errors: a package execution, else an enqueued message's execution; F&O's error for neither.
-    const executionStatus = (id: string, now: number) =>
-      packages.has(id) ? packages.summaryStatus(id, now) : (this.#imports.summaryStatus(unbrace(id), now) ?? packages.summaryStatus(id, now));
-    const executionErrors = (id: string, now: number) =>
-      packages.has(id) ? packages.executionErrors(id, now) : (this.#imports.executionErrors(unbrace(id), now) ?? packages.executionErrors(id, now));
     return [
       { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v1", form!) },
       { endpoint: "token", method: "POST", pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/, handle: (ex, m, form) => this.#token(ex, m[1]!, "v2", form!) },
@@ -618,8 +617,8 @@ export class Simulator {
         parameters: { _messageId: "string" },
         run: (args, now) => this.#imports.executionIdOf(unbrace(str(args, "_messageId")), now),
       }),
-      action("getExecutionSummaryStatus", "GetExecutionSummaryStatus", { parameters: byExecution, run: (args, now) => executionStatus(str(args, "executionId"), now) }),
-      action("getExecutionErrors", "GetExecutionErrors", { parameters: byExecution, run: (args, now) => executionErrors(str(args, "executionId"), now) }),
+      action("getExecutionSummaryStatus", "GetExecutionSummaryStatus", { parameters: byExecution, run: (args, now) => packages.summaryStatus(str(args, "executionId"), now) }),
+      action("getExecutionErrors", "GetExecutionErrors", { parameters: byExecution, run: (args, now) => packages.executionErrors(str(args, "executionId"), now) }),
       action("getAzureWriteUrl", "GetAzureWriteUrl", { parameters: { uniqueFileName: "string" }, run: (args, now) => packages.azureWriteUrl(str(args, "uniqueFileName"), now) }),
       action("importFromPackage", "ImportFromPackage", importSpec),
       action("importFromPackageAsync", "ImportFromPackageAsync", importSpec),
