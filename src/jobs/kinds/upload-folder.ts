@@ -201,14 +201,16 @@ export function candidateName(name: string, n: number): string {
 
 /**
  * Gives `record` a name in `dir` and writes its status file there, whole, under `<name>.status.json`; returns the
- * name. The name is the first candidate that is either already this claim's (an earlier attempt wrote its status
- * there before a crash: rewritten) or free. A free name is taken by hard-linking the finished file to it, which
+ * name. The name is the first candidate (its current name, then `name`, `name~2.ext`, …) that is either already
+ * this claim's (an earlier attempt wrote its status there before a crash: rewritten) or free. A free name is taken by hard-linking the finished file to it, which
  * fails if the name exists: of two files with the same name placed at once, each gets its own. The caller flushes
  * `dir` (with whatever else it puts there) before anything depends on the status file.
  */
 export async function writeRecord(folders: UploadFolders, dir: string, record: UploadRecord): Promise<string> {
-  for (let n = 1; ; n++) {
-    const name = candidateName(record.file, n);
+  for (let n = 0; ; n++) {
+    // The name it has now first, so a file keeps its name from uploaded/ to success/ or error/ where it can.
+    const name = n === 0 ? record.storedAs : candidateName(record.file, n);
+    if (n > 0 && name === record.storedAs) continue;
     const status = path.join(dir, `${name}${statusSuffix}`);
     const tmp = path.join(folders.tmp, `${randomUUID()}.json`);
     await writeFile(tmp, JSON.stringify({ ...record, storedAs: name } satisfies UploadRecord, null, 2) + "\n", { flush: true });

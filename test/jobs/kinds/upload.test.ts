@@ -186,6 +186,18 @@ describe("upload job", () => {
     expect(sim.importMessages(activity)).toHaveLength(2);
   });
 
+  it("a stop (SIGTERM) lets the file being sent finish and claims no more: the rest wait in the inbox", async () => {
+    const { sim, clock } = await simulator({ faults: { rules: [{ kind: "latency", endpoint: "enqueue", ms: 100 }] } });
+    const folder = path.join(tempDir("fno-upload-"), "in");
+    dropFiles(folder, { "a.csv": "A", "b.csv": "B", "c.csv": "C" });
+    const stop = new AbortController();
+    const ctx = jobContext<NoState>({ client: clientFor(sim.connection, clock), stateFile: `${folder}.state.json`, initial: noState(), now: () => clock.now(), signal: stop.signal });
+    const outcome = await uploadStoppingAtFirstSend(ctx, folder, () => stop.abort(new Error("SIGTERM")));
+    expect(outcome).toEqual({ counts: { uploaded: 1, rejected: 0, unknown: 0, deferred: 2, returned: 0, resumed: 0 }, unfinished: 2 });
+    expect(sim.importMessages(activity).map((m) => m.externalIdentifier)).toEqual(["a.csv"]);
+    expect(leftOver(folder)).toEqual(["b.csv", "c.csv", "uploaded/a.csv", "uploaded/a.csv.status.json"]);
+  });
+
   it("a folder that cannot be used stops the job with an error naming it", async () => {
     const { sim, clock } = await simulator();
     const file = path.join(tempDir("fno-upload-"), "not-a-folder");
@@ -275,21 +287,28 @@ describe("monitor job", () => {
     sim.setFaults({});
     expect((await runMonitor(ctx, { folder })).counts).toMatchObject({ failed: 1 });
     expect(landed(folder).map((l) => [l.where, l.record.status])).toEqual([["error", "ProcessedWithErrors"]]);
-    // The simulator has no summary page for a recurring import's execution: the errors file goes without it.
-    expect(landed(folder)[0]!.errors).not.toHaveProperty("summaryPageUrl");
-    expect(ctx.logs.some((l) => /no summary page link for execution/.test(l.message))).toBe(true);
   });
 
-  it("writes the execution's summary page link beside the errors when the environment gives one", async () => {
+  it("writes the execution's summary page link beside the errors when the environment gives one, and the errors without it when not", async () => {
     const { sim, clock } = await simulator();
-    const folder = path.join(tempDir("fno-monitor-"), "in");
-    dropFiles(folder, { "g.csv": "G" });
-    await runUpload(context(sim, clock, folder), settings(folder, { entity: "Customer groups" }));
-    settle(clock);
-    await runMonitor(context(sim, clock, folder, new SummaryPageClient(sim, clock)), { folder });
-    const [failed] = landed(folder);
-    const executionId = sim.importMessages(activity)[0]!.executionId;
-    expect(failed!.errors).toMatchObject({ executionId, summaryPageUrl: `${sim.url}/?mi=DMFExecutionSummary&executionId=${executionId}` });
+    const root = tempDir("fno-monitor-");
+    const monitorWith = async (name: string, client: FnoClient) => {
+      const folder = path.join(root, name);
+      dropFiles(folder, { "g.csv": name });
+      await runUpload(context(sim, clock, folder), settings(folder, { entity: "Customer groups" }));
+      settle(clock);
+      const ctx = context(sim, clock, folder, client);
+      await runMonitor(ctx, { folder });
+      const [failed] = landed(folder);
+      expect(failed).toMatchObject({ where: "error", record: { status: "ProcessedWithErrors" } });
+      return { errors: failed!.errors as ErrorsFile, logs: ctx.logs };
+    };
+    const linked = await monitorWith("linked", new SummaryPageClient(sim, clock, true));
+    expect(linked.errors).toMatchObject({ errors: groupErrors, summaryPageUrl: `${sim.url}/?mi=DMFExecutionSummary&executionId=${linked.errors.executionId}` });
+    const unlinked = await monitorWith("unlinked", new SummaryPageClient(sim, clock, false));
+    expect(unlinked.errors).toMatchObject({ errors: groupErrors });
+    expect(unlinked.errors).not.toHaveProperty("summaryPageUrl");
+    expect(unlinked.logs.some((l) => /no summary page link for execution .*HTTP 500/.test(l.message))).toBe(true);
   });
 
   it("a file uploaded again under a name still in uploaded/ is kept apart (name~2), and both end in success/", async () => {
@@ -315,6 +334,11 @@ describe("monitor job", () => {
     expect(sim.importMessages(activity)).toHaveLength(3);
   });
 });
+
+/** Runs an upload that calls `onSending` as its first file is about to be sent (where a stop lands mid-send). */
+function uploadStoppingAtFirstSend(ctx: TestContext<NoState>, folder: string, onSending: () => void) {
+  return runUpload(ctx, settings(folder), { onStep: (step) => step === "sending" && onSending() });
+}
 
 /** Counts the enqueues in flight at once. */
 class CountingClient extends FnoClient {
@@ -343,12 +367,15 @@ class EmptyExecutionIdClient extends FnoClient {
   }
 }
 
-/** Answers GetExecutionSummaryPageUrl, which the simulator knows only for package API executions. */
+/** Answers GetExecutionSummaryPageUrl with a link, or fails it with a 500, whatever the simulator can answer. */
 class SummaryPageClient extends FnoClient {
-  constructor(sim: Simulator, clock: VirtualClock) {
+  readonly #answers: boolean;
+  constructor(sim: Simulator, clock: VirtualClock, answers: boolean) {
     super(clientOptions(sim.connection, clock));
+    this.#answers = answers;
   }
   override async getExecutionSummaryPageUrl(executionId: string, _options?: CallOptions): Promise<string> {
+    if (!this.#answers) throw new FnoError({ operation: "GetExecutionSummaryPageUrl", method: "POST", url: this.environmentUrl, status: 500 });
     return `${this.environmentUrl}/?mi=DMFExecutionSummary&executionId=${executionId}`;
   }
 }
