@@ -1,7 +1,7 @@
 import { unlink } from "node:fs/promises";
 import path from "node:path";
 import { emptyGuid, executionStatusPhase, messageStatusPhase } from "../../client/index.ts";
-import { writeErrorFiles } from "../../workflows/package-errors.ts";
+import { writeErrorFiles, type ErrorFiles } from "../../workflows/package-errors.ts";
 import { flushFolder } from "../../workflows/durable.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
 import { forEachBounded } from "./bounded.ts";
@@ -15,16 +15,19 @@ export interface MonitorSettings {
   concurrency?: number;
 }
 
-/** What GetExecutionErrors said about a message that ended in error, written beside it as `<name>.errors.json`. */
-export interface ErrorsFile {
-  messageId: string;
+/**
+ * `<name>.errors.json` beside a file in error/: the execution's errors as GetExecutionErrors gave them, and the
+ * files the package API's error calls wrote beside it (package-errors.ts: execution errors, error keys and staging
+ * errors per entity, the summary page shortcut), with what could not be fetched in `problems`.
+ */
+export interface ErrorsFile extends Omit<ErrorFiles, "errors"> {
+  /** For an enqueued file: its message. */
+  messageId?: string;
   executionId: string;
   status: string;
   /** The parsed entries when F&O's text is a JSON list, else undefined (see `raw`). */
   errors: unknown[] | undefined;
-  raw: string;
-  /** The execution's summary page in F&O (GetExecutionSummaryPageUrl), when the environment gave it. */
-  summaryPageUrl?: string;
+  raw: string | undefined;
 }
 
 export const monitorKind: JobKind<MonitorSettings, NoState> = {
@@ -46,8 +49,9 @@ export const monitorKind: JobKind<MonitorSettings, NoState> = {
  * One monitor run: asks F&O where each file in uploaded/ stands and moves each one that reached a final status,
  * with its status file, to success/ or error/:
  * - an enqueued message (upload jobs): GetMessageStatus; Processed → success/; ProcessedWithErrors,
- *   PreProcessingError, PostProcessingError or PostProcessingFailed (any case) → error/ with the execution's errors
- *   (message ID → execution ID → errors) and its summary page link when F&O gives it;
+ *   PreProcessingError, PostProcessingError or PostProcessingFailed (any case) → error/ with the error files of its
+ *   execution (message ID → execution ID → execution errors, error keys and staging errors for the job's entity,
+ *   summary page shortcut);
  * - a package import's execution (import-package jobs): GetExecutionSummaryStatus; see executionOutcome.
  * Anything else, a failed message whose execution ID is still the empty GUID, and a check that failed wait for
  * the next run.
@@ -85,7 +89,7 @@ async function follow(context: JobContext<NoState>, folders: UploadFolders, reco
   if (await exists(path.join(folders.sending, claimedName(record.claim, record.file)))) return "pending";
   const final =
     record.messageId !== undefined
-      ? await messageOutcome(context, record.messageId)
+      ? await messageOutcome(context, { ...record, messageId: record.messageId })
       : record.executionId !== undefined
         ? await executionOutcome(context, record.executionId, record.entities ?? [])
         : undefined;
@@ -113,11 +117,15 @@ interface Final {
   status: string;
   succeeded: boolean;
   executionId?: string;
-  errors?: (file: string) => Promise<unknown>;
+  errors?: (file: string) => Promise<ErrorsFile>;
 }
 
-/** An enqueued message: GetMessageStatus, and on a failed status message ID → execution ID → GetExecutionErrors. */
-async function messageOutcome(context: JobContext<NoState>, messageId: string): Promise<Final | undefined> {
+/**
+ * An enqueued message: GetMessageStatus, and on a failed status message ID → execution ID → the error files of
+ * that execution (for the job's entity, when it has one).
+ */
+async function messageOutcome(context: JobContext<NoState>, record: UploadRecord & { messageId: string }): Promise<Final | undefined> {
+  const { messageId } = record;
   const call = { signal: context.signal };
   const status = await context.client.getMessageStatus(messageId, call);
   const phase = messageStatusPhase(status);
@@ -130,39 +138,26 @@ async function messageOutcome(context: JobContext<NoState>, messageId: string): 
   const executionId = await context.client.getExecutionIdByMessageId(messageId, call);
   // Not picked up by the batch job yet, as far as this API tells: its errors cannot be read before it is.
   if (executionId === "" || executionId === emptyGuid) return undefined;
-  const errors = await context.client.getExecutionErrors(executionId, call);
-  const summaryPageUrl = await summaryPage(context, executionId);
-  const file: ErrorsFile = { messageId, executionId, status, errors: errors.errors, raw: errors.raw, ...(summaryPageUrl ? { summaryPageUrl } : {}) };
-  return { status, succeeded: false, executionId, errors: async () => file };
+  return { status, succeeded: false, executionId, errors: failureFiles(context, executionId, status, record.entity !== undefined ? [record.entity] : [], { messageId }) };
 }
 
 /**
  * A package import's execution: GetExecutionSummaryStatus until final (Succeeded → success/; PartiallySucceeded,
- * Failed, Canceled, Unknown → error/), and for a failure the package API's error files beside the file (execution
- * errors, error keys and staging errors per entity, the summary page shortcut), listed in `<name>.errors.json`.
+ * Failed, Canceled, Unknown → error/ with its error files, for the package's entities).
  */
 async function executionOutcome(context: JobContext<NoState>, executionId: string, entities: string[]): Promise<Final | undefined> {
   const status = await context.client.getExecutionSummaryStatus(executionId, { signal: context.signal });
   const phase = executionStatusPhase(status);
   if (phase === "running" || phase === "unrecognised") return undefined;
   if (phase === "succeeded") return { status, succeeded: true };
-  return {
-    status,
-    succeeded: false,
-    errors: async (file) => {
-      const written = await writeErrorFiles({ client: context.client, executionId, entities, beside: file, signal: context.signal });
-      return { executionId, status, ...written, errors: written.errors?.errors, raw: written.errors?.raw };
-    },
-  };
+  return { status, succeeded: false, errors: failureFiles(context, executionId, status, entities, {}) };
 }
 
-/** The summary page's link, a convenience: a failure to get it is logged and the errors file is written without it. */
-async function summaryPage(context: JobContext<NoState>, executionId: string): Promise<string | undefined> {
-  try {
-    return (await context.client.getExecutionSummaryPageUrl(executionId, { signal: context.signal })) || undefined;
-  } catch (err) {
-    if (context.signal.aborted) throw err;
-    context.log({ level: "info", message: `no summary page link for execution ${executionId} (${messageOf(err)})`, executionId });
-    return undefined;
-  }
+/** Writes the execution's error files beside the file's final path; what `<name>.errors.json` then says. */
+function failureFiles(context: JobContext<NoState>, executionId: string, status: string, entities: readonly string[], extra: { messageId?: string }): (file: string) => Promise<ErrorsFile> {
+  return async (file) => {
+    const written = await writeErrorFiles({ client: context.client, executionId, entities, beside: file, signal: context.signal });
+    for (const problem of written.problems) context.log({ level: "warn", message: `${path.basename(file)}: ${problem}`, executionId });
+    return { ...extra, executionId, status, ...written, errors: written.errors?.errors, raw: written.errors?.raw };
+  };
 }

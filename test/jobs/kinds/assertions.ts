@@ -18,8 +18,8 @@ export interface UploadTally {
 /**
  * Every dropped file is in success/ or error/ exactly once with its own bytes, nothing is left anywhere else, and
  * each status matches the simulator's record: a file F&O has a message for was sent exactly once and its final
- * status is the simulator's; a file whose outcome is unknown was sent at most once; F&O has no message for a file
- * that is not on disk.
+ * status is the simulator's (a failed one with its execution's errors beside it); a file whose outcome is unknown was
+ * sent at most once; F&O has no message for a file that is not on disk.
  */
 export function assertUploadsSettled(sim: Simulator, activityId: string, folder: string, dropped: ReadonlyMap<string, string>): UploadTally {
   expect(leftOver(folder), `${folder}: nothing left outside success/ and error/`).toEqual([]);
@@ -48,6 +48,8 @@ export function assertUploadsSettled(sim: Simulator, activityId: string, folder:
     expect(place!.record.sha256).toBe(message!.sha256);
     expect(place!.record.status.toLowerCase()).toBe(message!.status.toLowerCase());
     expect(place!.where).toBe(message!.status === "Processed" ? "success" : "error");
+    // A failed one has its execution's errors beside it.
+    if (place!.where === "error") expect(place!.errors, `${file}'s errors file`).toMatchObject({ messageId: message!.messageId, executionId: message!.executionId, status: message!.status });
   }
   return tally;
 }

@@ -289,10 +289,10 @@ describe("monitor job", () => {
     expect(landed(folder).map((l) => [l.where, l.record.status])).toEqual([["error", "ProcessedWithErrors"]]);
   });
 
-  it("writes the execution's summary page link beside the errors when the environment gives one, and the errors without it when not", async () => {
+  it("writes the execution's error files beside a failed file (execution errors, error keys and staging errors for its entity, summary page), and the others when one cannot be had", async () => {
     const { sim, clock } = await simulator();
     const root = tempDir("fno-monitor-");
-    const monitorWith = async (name: string, client: FnoClient) => {
+    const monitorWith = async (name: string, client?: FnoClient) => {
       const folder = path.join(root, name);
       dropFiles(folder, { "g.csv": name });
       await runUpload(context(sim, clock, folder), settings(folder, { entity: "Customer groups" }));
@@ -301,14 +301,28 @@ describe("monitor job", () => {
       await runMonitor(ctx, { folder });
       const [failed] = landed(folder);
       expect(failed).toMatchObject({ where: "error", record: { status: "ProcessedWithErrors" } });
-      return { errors: failed!.errors as ErrorsFile, logs: ctx.logs };
+      return { folder, errors: failed!.errors as ErrorsFile, logs: ctx.logs };
     };
-    const linked = await monitorWith("linked", new SummaryPageClient(sim, clock, true));
-    expect(linked.errors).toMatchObject({ errors: groupErrors, summaryPageUrl: `${sim.url}/?mi=DMFExecutionSummary&executionId=${linked.errors.executionId}` });
-    const unlinked = await monitorWith("unlinked", new SummaryPageClient(sim, clock, false));
-    expect(unlinked.errors).toMatchObject({ errors: groupErrors });
-    expect(unlinked.errors).not.toHaveProperty("summaryPageUrl");
-    expect(unlinked.logs.some((l) => /no summary page link for execution .*HTTP 500/.test(l.message))).toBe(true);
+    const full = await monitorWith("full");
+    const executionId = full.errors.executionId;
+    const prefix = path.join(full.folder, "error", `g.csv.${executionId}`);
+    expect(full.errors).toMatchObject({
+      executionId,
+      errors: groupErrors,
+      executionErrors: `${prefix}.execution-errors.json`,
+      errorKeys: [{ entity: "Customer groups", file: expect.stringMatching(/^.*g\.csv\..*\.Customer groups\.error-keys\.\w+$/) }],
+      stagingErrors: [{ entity: "Customer groups", file: expect.stringMatching(/\.Customer groups\.staging-errors\.\w+$/) }],
+      summaryPage: `${prefix}.summary.url`,
+      problems: [],
+    });
+    expect(JSON.parse(readFileSync(full.errors.executionErrors!, "utf8"))).toEqual(groupErrors);
+    expect(readFileSync(full.errors.summaryPage!, "utf8")).toContain(`executionId=${executionId}`);
+
+    const partial = await monitorWith("no-link", new NoSummaryPageClient(sim, clock));
+    expect(partial.errors).toMatchObject({ errors: groupErrors, errorKeys: [{ entity: "Customer groups" }] });
+    expect(partial.errors).not.toHaveProperty("summaryPage");
+    expect(partial.errors.problems).toEqual([expect.stringMatching(/summary page.*HTTP 500/i)]);
+    expect(partial.logs.some((l) => l.level === "warn" && /summary page.*HTTP 500/i.test(l.message))).toBe(true);
   });
 
   it("a file uploaded again under a name still in uploaded/ is kept apart (name~2), and both end in success/", async () => {
@@ -367,15 +381,12 @@ class EmptyExecutionIdClient extends FnoClient {
   }
 }
 
-/** Answers GetExecutionSummaryPageUrl with a link, or fails it with a 500, whatever the simulator can answer. */
-class SummaryPageClient extends FnoClient {
-  readonly #answers: boolean;
-  constructor(sim: Simulator, clock: VirtualClock, answers: boolean) {
+/** Fails GetExecutionSummaryPageUrl with a 500. */
+class NoSummaryPageClient extends FnoClient {
+  constructor(sim: Simulator, clock: VirtualClock) {
     super(clientOptions(sim.connection, clock));
-    this.#answers = answers;
   }
-  override async getExecutionSummaryPageUrl(executionId: string, _options?: CallOptions): Promise<string> {
-    if (!this.#answers) throw new FnoError({ operation: "GetExecutionSummaryPageUrl", method: "POST", url: this.environmentUrl, status: 500 });
-    return `${this.environmentUrl}/?mi=DMFExecutionSummary&executionId=${executionId}`;
+  override async getExecutionSummaryPageUrl(_executionId: string, _options?: CallOptions): Promise<string> {
+    throw new FnoError({ operation: "GetExecutionSummaryPageUrl", method: "POST", url: this.environmentUrl, status: 500 });
   }
 }
