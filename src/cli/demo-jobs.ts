@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { loadJobsConfig } from "../jobs/config.ts";
 import { logWriter } from "../jobs/log.ts";
 import { runJobs, type RunJobsResult } from "../jobs/runner.ts";
+import type { ErrorsFile } from "../jobs/kinds/monitor.ts";
 import { errorsSuffix, statusSuffix, type UploadRecord } from "../jobs/kinds/upload-folder.ts";
 import { startSimulator } from "../simulator/index.ts";
 import { packageDigests, packageFileName } from "../workflows/package-store.ts";
@@ -30,6 +31,8 @@ export async function runJobsDemo(outDir: string, write: (text: string) => void)
       { id: exportActivity, direction: "export", messages: [{ kind: "package", dataBytes: 16 * 1024, count: 3 }] },
       { id: importActivity, direction: "import" },
     ],
+    // Error-keys files ready at once, so the monitor fetches them without waiting.
+    packageApi: { errorKeysFileSeconds: 0 },
     import: {
       pickupAfterSeconds: 1,
       processingSeconds: 1,
@@ -85,7 +88,11 @@ export async function runJobsDemo(outDir: string, write: (text: string) => void)
       for (const where of ["success", "error"]) {
         for (const status of readdirSync(path.join(outDir, folder, where)).filter((n) => n.endsWith(statusSuffix))) {
           const record = JSON.parse(readFileSync(path.join(outDir, folder, where, status), "utf8")) as UploadRecord;
-          const errors = where === "error" ? ` (errors in ${record.storedAs}${errorsSuffix})` : "";
+          const listed = where === "error" ? (JSON.parse(readFileSync(path.join(outDir, folder, where, `${record.storedAs}${errorsSuffix}`), "utf8")) as ErrorsFile) : undefined;
+          const files = listed && [listed.executionErrors, ...listed.errorKeys.map((f) => f.file), ...listed.stagingErrors.map((f) => f.file), listed.summaryPage].filter((f) => f !== undefined);
+          // The files are named `<file>.<execution ID>.<what>`: the what is enough here.
+          const prefix = listed && `${record.storedAs}.${listed.executionId}.`;
+          const errors = files ? ` (beside it, for execution ${listed.executionId}: ${files.map((f) => path.basename(f).slice(prefix!.length)).join(", ")})` : "";
           lines.push(`jobs: ${record.file} → ${path.relative(process.cwd(), path.join(outDir, folder, where, record.storedAs))}: ${record.status}, message ${record.messageId}${errors}`);
         }
       }
