@@ -12,7 +12,8 @@ import { FolderLock } from "../../workflows/folder-lock.ts";
  *
  *   <folder>/name                       waiting (the inbox)
  *   .fno-upload/claimed/<claim>--name   claimed by one run, not sent: a restart puts it back into the inbox
- *   .fno-upload/sending/<claim>--name   its enqueue may have started: never sent again automatically
+ *   .fno-upload/sending/<claim>--name   it may have been sent: sent again only if F&O can tell it has nothing
+ *   .fno-upload/intents/<claim>.json    import-package: the execution ID it is imported under, on disk first
  *   uploaded/name + name.status.json    enqueued; the status file holds the message ID
  *   success/ or error/                  final, with the status file (and `name.errors.json` for F&O's errors)
  *
