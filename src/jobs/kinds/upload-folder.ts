@@ -17,8 +17,9 @@ import { FolderLock } from "../../workflows/folder-lock.ts";
  *   uploaded/name + name.status.json    enqueued; the status file holds the message ID
  *   success/ or error/                  final, with the status file (and `name.errors.json` for F&O's errors)
  *
- * Every move is a rename within the folder, so a file is always under exactly one name, and each rename is
- * flushed to disk before the step after it starts (see upload.ts for why each one matters).
+ * Every move is a rename within the folder, so a file is always under exactly one name; a rename is flushed to
+ * disk before anything depends on it, and left unflushed where the next run repairs what a power failure could
+ * undo (folder-send.ts says which is which).
  */
 export interface UploadFolders {
   inbox: string;
