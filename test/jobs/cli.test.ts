@@ -54,7 +54,8 @@ describe("run --once with upload, monitor and download jobs on two environments"
     const second = await runCaptured(["run", "--config", file, "--once", "--log", "json"]);
     expect(second.code, second.stderr + second.stdout).toBe(0);
     for (const [env, sim] of [["prod", prod], ["uat", uat]] as const) {
-      expect(readdirSync(path.join(dir, env, "vendors-in", "error")).sort()).toEqual(["vendors-1.csv", "vendors-1.csv.errors.json", "vendors-1.csv.status.json"]);
+      const errorFiles = [".execution-errors.json", ".Vendors V2.error-keys.csv", ".Vendors V2.staging-errors.csv", ".summary.url"].map((s) => `vendors-1.csv.${sim.importMessages(importActivity)[0]!.executionId}${s}`);
+      expect(readdirSync(path.join(dir, env, "vendors-in", "error")).sort()).toEqual(["vendors-1.csv", "vendors-1.csv.errors.json", "vendors-1.csv.status.json", ...errorFiles].sort());
       expect(readdirSync(path.join(dir, env, "exports")).filter((n) => n.endsWith(".zip"))).toHaveLength(3);
       expect(sim.importMessages(importActivity).map((m) => m.externalIdentifier)).toEqual(["vendors-1.csv"]);
     }
