@@ -209,7 +209,7 @@ class Runner {
       let lock: FolderLock;
       try {
         await mkdir(dir, { recursive: true });
-        lock = await FolderLock.acquire(dir);
+        lock = await FolderLock.acquire(dir, { what: `job '${job.name}'`, holder: "another runner" });
       } catch (err) {
         const error = `not started: ${this.#redact((err as Error).message)}`;
         this.#log("warn", error, at);

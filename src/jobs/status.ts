@@ -1,4 +1,5 @@
 import path from "node:path";
+import { processIsAlive } from "../workflows/folder-lock.ts";
 import type { JobsConfig } from "./config.ts";
 import { jobDir, readStateFile, stateFileName, type RunnerRecord, type RunSummary } from "./state.ts";
 
@@ -49,7 +50,7 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<JobS
       if (!record) return { ...base, now: "never run", runs: 0, failuresInARow: 0, skipped: 0, missed: false, ...nextRun };
       const lastStart = record.current?.startedAt ?? record.lastRun?.startedAt;
       const dueSinceLastStart = lastStart === undefined ? undefined : job.schedule.nextAfter(Date.parse(lastStart));
-      const running = record.current !== undefined && isAlive(record.current.pid);
+      const running = record.current !== undefined && processIsAlive(record.current.pid);
       return {
         ...base,
         now: record.current === undefined ? "idle" : running ? "running" : "interrupted",
@@ -64,13 +65,4 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<JobS
       };
     }),
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -14,7 +14,18 @@ interface Holder {
   text: string;
 }
 
-/** One sync per output folder: a second one would remove the first one's partial downloads. */
+/** Who takes a lock, for the message a second taker gets: "<what> is in use by <holder> (process N)". */
+export interface LockNames {
+  /** What the lock guards, as the user knows it: a folder, "job 'nightly'". */
+  what: string;
+  /** Who holds it when it is taken, as the user knows it: "another sync", "another upload run". */
+  holder: string;
+}
+
+/**
+ * One holder of a folder at a time, across processes: one sync per output folder (a second one would remove the
+ * first one's partial downloads), one runner per job, one upload and one monitor run per upload folder.
+ */
 export class FolderLock {
   readonly #file: string;
   readonly #token: string;
@@ -33,7 +44,7 @@ export class FolderLock {
    * Should that process die mid-takeover, its marker names a dead process too and the next one in line
    * takes over from it the same way.
    */
-  static async acquire(dir: string): Promise<FolderLock> {
+  static async acquire(dir: string, names: LockNames): Promise<FolderLock> {
     const lock = path.join(dir, lockName);
     const token = `${process.pid} ${randomUUID()}`;
     const mine = path.join(dir, `${lockName}.new-${process.pid}-${randomUUID()}`);
@@ -44,7 +55,7 @@ export class FolderLock {
         if (tryLink(mine, lock)) return FolderLock.#won(dir, lock, token);
         const holder = readHolder(lock);
         if (!holder) continue; // released meanwhile
-        if (isLive(holder)) throw new Error(`${path.dirname(dir)} is in use by another sync (process ${holder.pid}); wait for it to finish`);
+        if (isLive(holder)) throw new Error(`${names.what} is in use by ${names.holder} (process ${holder.pid}); wait for it to finish`);
         const outcome = takeOver(lock, holder, mine);
         if (outcome === "taken") return FolderLock.#won(dir, lock, token);
         if (outcome !== "changed") {
@@ -55,7 +66,7 @@ export class FolderLock {
     } finally {
       rmSync(mine, { force: true });
     }
-    throw new Error(`cannot lock ${path.dirname(dir)}: process ${busy ?? "?"} keeps taking over its stale lock; if no sync runs there, remove ${lock}*`);
+    throw new Error(`cannot lock ${names.what}: process ${busy ?? "?"} keeps taking over its stale lock; if ${names.holder} is not running, remove ${lock}*`);
   }
 
   static #won(dir: string, lock: string, token: string): FolderLock {
@@ -124,10 +135,11 @@ function readHolder(file: string): Holder | undefined {
 function isLive(holder: Holder): boolean {
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   if (holder.pid === process.pid) return heldHere.has(holder.text);
-  return isAlive(holder.pid);
+  return processIsAlive(holder.pid);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this PID runs (EPERM: it runs, as another user). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -140,7 +152,7 @@ function isAlive(pid: number): boolean {
 function sweepLeftovers(dir: string): void {
   for (const name of readdirSync(dir)) {
     const creator = /^lock\.new-(\d+)-/.exec(name)?.[1];
-    if (creator !== undefined && !isAlive(Number(creator))) rmSync(path.join(dir, name), { force: true });
+    if (creator !== undefined && !processIsAlive(Number(creator))) rmSync(path.join(dir, name), { force: true });
     if (name.startsWith(`${lockName}.takeover-`)) {
       const taker = readHolder(path.join(dir, name));
       if (taker && !isLive(taker)) rmSync(path.join(dir, name), { force: true });

@@ -61,7 +61,7 @@ export class SyncJournal {
   static async open(outDir: string): Promise<SyncJournal> {
     const dir = path.join(outDir, stateDirName);
     mkdirSync(dir, { recursive: true });
-    const lock = await FolderLock.acquire(dir);
+    const lock = await FolderLock.acquire(dir, { what: outDir, holder: "another sync" });
     try {
       const file = path.join(dir, "journal.jsonl");
       // A compaction cut short by a crash: the journal itself was not replaced yet and is whole.

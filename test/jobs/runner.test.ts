@@ -224,12 +224,15 @@ describe("run --once", () => {
     const config = configFor([kind], job("busy", "k", "0 * * * *") + job("free", "k", "0 * * * *"));
     const dir = jobDir(config.stateDir, "busy");
     mkdirSync(dir, { recursive: true });
-    const held = await FolderLock.acquire(dir);
+    const held = await FolderLock.acquire(dir, { what: "job 'busy'", holder: "another runner" });
     try {
       const done = await runOnClock(new VirtualClock(start), { config, once: true }).result;
       expect(done.exitCode).toBe(1);
       expect(ran).toEqual(["free"]);
-      expect(done.outcomes.find((o) => o.job === "busy")).toMatchObject({ result: "not started", error: expect.stringContaining("in use") });
+      expect(done.outcomes.find((o) => o.job === "busy")).toMatchObject({
+        result: "not started",
+        error: `not started: job 'busy' is in use by another runner (process ${process.pid}); wait for it to finish`,
+      });
     } finally {
       held.release();
     }

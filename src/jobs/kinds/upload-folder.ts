@@ -74,13 +74,9 @@ export async function prepareFolders(folders: UploadFolders): Promise<void> {
   }
 }
 
-/** One run of `role` in the folder at a time (across processes too); a second one is reported and does nothing. */
-export async function lockFolder(lockDir: string, role: "upload" | "monitor", folder: string): Promise<FolderLock> {
-  try {
-    return await FolderLock.acquire(lockDir);
-  } catch (err) {
-    throw new ToolError(errorCodes.outputLocation, `another ${role} run is working in ${folder}, so this one does nothing (${(err as Error).message})`, { cause: err });
-  }
+/** One run of `role` in the folder at a time (across processes too); a second one is refused, naming the first. */
+export function lockFolder(lockDir: string, role: "upload" | "monitor", folder: string): Promise<FolderLock> {
+  return FolderLock.acquire(lockDir, { what: folder, holder: `another ${role} run` });
 }
 
 /** The status file of an uploaded file: everything needed to follow it, and what happened to it. */

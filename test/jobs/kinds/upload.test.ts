@@ -1,4 +1,4 @@
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultRetryOptions, emptyGuid, FnoClient, FnoError, type CallOptions, type EnqueueOptions } from "../../../src/client/index.ts";
@@ -6,7 +6,7 @@ import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
 import { runMonitor, type ErrorsFile } from "../../../src/jobs/kinds/monitor.ts";
 import { globMatcher } from "../../../src/jobs/kinds/folder-send.ts";
 import { classifyEnqueueFailure, runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
-import { candidateName, outcomeUnknown, rejected, type UploadRecord } from "../../../src/jobs/kinds/upload-folder.ts";
+import { candidateName, lockFolder, outcomeUnknown, rejected, uploadFolders, type UploadRecord } from "../../../src/jobs/kinds/upload-folder.ts";
 import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 import { clientFor, clientOptions, dropFiles, jobContext, landed, leftOver, namesIn, quickRetry, sha256, tempDir, type TestContext } from "./support.ts";
@@ -175,15 +175,21 @@ describe("upload job", () => {
     expect(sim.importMessages(activity).map((m) => m.externalIdentifier)).toEqual(["b.csv"]);
   });
 
-  it("a second run on the same folder while one is running does nothing and says so", async () => {
-    const { sim, clock } = await simulator({ faults: { rules: [{ kind: "latency", endpoint: "enqueue", ms: 100 }] } });
+  it("a second run on the same folder while one is running does nothing and names who holds the folder", async () => {
+    const { sim, clock } = await simulator();
     const folder = path.join(tempDir("fno-upload-"), "in");
     dropFiles(folder, { "a.csv": "A", "b.csv": "B" });
-    const first = runUpload(context(sim, clock, folder), settings(folder));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await expect(runUpload(context(sim, clock, folder), settings(folder))).rejects.toThrow(/another upload run is working in/);
-    expect((await first).counts.uploaded).toBe(2);
-    expect(sim.importMessages(activity)).toHaveLength(2);
+    const folders = uploadFolders(folder);
+    mkdirSync(folders.uploadLock, { recursive: true });
+    const running = await lockFolder(folders.uploadLock, "upload", folders.inbox);
+    try {
+      await expect(runUpload(context(sim, clock, folder), settings(folder))).rejects.toThrow(`${folders.inbox} is in use by another upload run (process ${process.pid}); wait for it to finish`);
+      expect(sim.importMessages(activity)).toEqual([]);
+      expect(leftOver(folder)).toEqual(["a.csv", "b.csv"]);
+    } finally {
+      running.release();
+    }
+    expect((await runUpload(context(sim, clock, folder), settings(folder))).counts.uploaded).toBe(2);
   });
 
   it("a stop (SIGTERM) lets the file being sent finish and claims no more: the rest wait in the inbox", async () => {
