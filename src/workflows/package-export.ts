@@ -6,7 +6,7 @@ import { flushFolder } from "./durable.ts";
 import { extractPackage } from "./extract.ts";
 import { readPackageManifest } from "./package-manifest.ts";
 import { fillTemporary } from "./package-store.ts";
-import { awaitExecution, ExecutionFailedError, executionFailure, fileSafe, newExecutionId, pollUntil, type PollOptions } from "./package-poll.ts";
+import { awaitExecution, ExecutionFailedError, executionFailure, fileSafe, newExecutionId, pollUntil, startOnce, type PollOptions } from "./package-poll.ts";
 
 export interface ExportPackageOptions extends PollOptions {
   client: FnoClient;
@@ -47,7 +47,8 @@ export interface ExportPackageResult {
  * backoff until final → GetExportedPackageUrl polled until it gives a URL → the package downloaded without the
  * F&O token (a SAS URL) to a temporary file, flushed, checked (a readable zip with Manifest.xml, every entry
  * inflated) and only then renamed to `<outDir>/<packageName>.zip`; then optionally extracted. A file already under
- * that name is never replaced: the export does not start.
+ * that name is never replaced: the export does not start. ExportToPackage is never re-sent: a lost answer is
+ * settled by looking up the execution ID chosen here (startOnce), so a change-tracked delta is not exported twice.
  */
 export async function exportPackage(options: ExportPackageOptions): Promise<ExportPackageResult> {
   const { client, definitionGroupId, signal } = options;
@@ -64,10 +65,8 @@ export async function exportPackage(options: ExportPackageOptions): Promise<Expo
     throw new ToolError(errorCodes.outputLocation, `${final} already exists; move it away or choose another --package-name`);
   }
 
-  const returned = await client.exportToPackage(
-    { definitionGroupId, packageName, executionId: chosenId, reExecute: false, legalEntityId: options.legalEntityId ?? "" },
-    call,
-  );
+  const request = { definitionGroupId, packageName, executionId: chosenId, reExecute: false, legalEntityId: options.legalEntityId ?? "" };
+  const { executionId: returned } = await startOnce(client, chosenId, "export", () => client.exportToPackage(request, call), call);
   // Microsoft's Logic App sample treats the empty GUID as ExportToPackage not having started anything.
   if (returned === "" || returned === emptyGuid) {
     throw new ExecutionFailedError(`ExportToPackage started no export for data project ${definitionGroupId} (it returned "${returned}")`, chosenId, "NotStarted");

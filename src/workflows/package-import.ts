@@ -5,8 +5,11 @@ import { blobOperations, FnoError, type AzureWriteUrl, type FnoClient } from "..
 import { errorCodes, ToolError } from "../errors/index.ts";
 import { writeErrorFiles, type ErrorFiles } from "./package-errors.ts";
 import { readPackageManifest } from "./package-manifest.ts";
-import { awaitExecution, fileSafe, newExecutionId, type PollOptions } from "./package-poll.ts";
+import { awaitExecution, fileSafe, newExecutionId, startOnce, type PollOptions } from "./package-poll.ts";
 import { wrapInTemplate } from "./package-template.ts";
+
+// The job kinds look executions up through this module.
+export { executionExists } from "./package-poll.ts";
 
 export interface ImportPackageOptions extends PollOptions {
   client: FnoClient;
@@ -54,9 +57,8 @@ export interface ImportPackageResult {
  * - A write URL the storage refuses with 403 (expired: write URLs are short-lived, and a large upload can outlast
  *   one) gets one fresh URL and one more upload: nothing has been imported yet, so asking again is harmless. A
  *   second 403 is reported: the storage then refuses for another reason than an unlucky expiry.
- * - ImportFromPackage is never re-sent (see the client). When its answer is lost (no response, 502, 504), the
- *   execution ID chosen here is looked up: if F&O knows it, the import started and is followed; if not, the
- *   error says so, and that running the command again is safe.
+ * - ImportFromPackage is never re-sent (see the client); a lost answer is settled by looking up the execution ID
+ *   chosen here (startOnce).
  */
 export async function importPackage(options: ImportPackageOptions): Promise<ImportPackageResult> {
   const { client, file, definitionGroupId, signal } = options;
@@ -84,14 +86,9 @@ export async function importPackage(options: ImportPackageOptions): Promise<Impo
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 
-  const started = await start(client, {
-    packageUrl,
-    definitionGroupId,
-    executionId,
-    execute: options.execute ?? true,
-    overwrite: options.overwrite ?? false,
-    legalEntityId: options.legalEntityId ?? "",
-  }, call);
+  const request = { packageUrl, definitionGroupId, executionId, execute: options.execute ?? true, overwrite: options.overwrite ?? false, legalEntityId: options.legalEntityId ?? "" };
+  const answer = await startOnce(client, executionId, "import", () => client.importFromPackage(request, call), call);
+  const started = { executionId: answer.executionId === "" ? executionId : answer.executionId, lookedUp: answer.lookedUp };
   onStep({ type: "started", executionId: started.executionId, lookedUp: started.lookedUp });
   if (!options.wait) return { executionId: started.executionId, status: undefined, outcome: "started", entities, errorFiles: undefined };
 
@@ -130,38 +127,4 @@ async function upload(client: FnoClient, file: string, executionId: string, call
 
 function refused(err: unknown): boolean {
   return err instanceof FnoError && err.status === 403;
-}
-
-/** ImportFromPackage, with the lookup of the chosen execution ID when its answer was lost. */
-async function start(client: FnoClient, request: Parameters<FnoClient["importFromPackage"]>[0], call: { signal?: AbortSignal }): Promise<{ executionId: string; lookedUp: boolean }> {
-  try {
-    const returned = await client.importFromPackage(request, call);
-    return { executionId: returned === "" ? request.executionId : returned, lookedUp: false };
-  } catch (err) {
-    if (!(err instanceof FnoError) || !answerLost(err)) throw err;
-    if (await executionExists(client, request.executionId, call)) return { executionId: request.executionId, lookedUp: true };
-    throw new ToolError(
-      errorCodes.remote,
-      `${err.message}; the environment has no execution ${request.executionId}, so the import did not start: running the command again is safe`,
-      { cause: err },
-    );
-  }
-}
-
-/**
- * Whether F&O knows an execution ID. For one it has no record of, GetExecutionSummaryStatus answers 500 ("Execution
- * details were not found", RIS issue #71) or Unknown; any other failure of the lookup itself is reported as it is.
- */
-export async function executionExists(client: FnoClient, executionId: string, call: { signal?: AbortSignal }): Promise<boolean> {
-  try {
-    return (await client.getExecutionSummaryStatus(executionId, call)).trim().toLowerCase() !== "unknown";
-  } catch (err) {
-    if (err instanceof FnoError && err.status === 500) return false;
-    throw err;
-  }
-}
-
-/** A failure after which ImportFromPackage may or may not have reached F&O: no answer at all, or a gateway's 502/504. */
-function answerLost(err: FnoError): boolean {
-  return err.status === undefined || err.status === 502 || err.status === 504;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { executionStatusPhase, type ExecutionPhase, type FnoClient } from "../client/index.ts";
+import { executionStatusPhase, FnoError, type ExecutionPhase, type FnoClient } from "../client/index.ts";
 import { errorCodes, ToolError } from "../errors/index.ts";
 
 /**
@@ -139,4 +139,39 @@ export async function executionFailure(client: FnoClient, executionId: string, w
     // The link is a convenience; the status and the errors already say what happened.
   }
   return new ExecutionFailedError(`${what} ended as ${status}${details.length > 0 ? `; ${details.join("; ")}` : ""}`, executionId, status);
+}
+
+/**
+ * Starts an execution with an action that is never re-sent once it may have reached F&O (ImportFromPackage,
+ * ExportToPackage: each runs a batch job), under an execution ID chosen before the call. When the answer is lost
+ * (no response, 502, 504), that ID is looked up: if F&O knows it, the execution started and `executionId` is it;
+ * if not, the error says the `what` did not start and that running the command again is safe. Otherwise
+ * `executionId` is what the action answered.
+ */
+export async function startOnce(client: FnoClient, chosenId: string, what: "import" | "export", send: () => Promise<string>, call: { signal?: AbortSignal }): Promise<{ executionId: string; lookedUp: boolean }> {
+  try {
+    return { executionId: await send(), lookedUp: false };
+  } catch (err) {
+    if (!(err instanceof FnoError) || !answerLost(err)) throw err;
+    if (await executionExists(client, chosenId, call)) return { executionId: chosenId, lookedUp: true };
+    throw new ToolError(errorCodes.remote, `${err.message}; the environment has no execution ${chosenId}, so the ${what} did not start: running the command again is safe`, { cause: err });
+  }
+}
+
+/**
+ * Whether F&O knows an execution ID. For one it has no record of, GetExecutionSummaryStatus answers 500 ("Execution
+ * details were not found", RIS issue #71) or Unknown; any other failure of the lookup itself is reported as it is.
+ */
+export async function executionExists(client: FnoClient, executionId: string, call: { signal?: AbortSignal }): Promise<boolean> {
+  try {
+    return (await client.getExecutionSummaryStatus(executionId, call)).trim().toLowerCase() !== "unknown";
+  } catch (err) {
+    if (err instanceof FnoError && err.status === 500) return false;
+    throw err;
+  }
+}
+
+/** A failure after which an action may or may not have reached F&O: no answer at all, or a gateway's 502/504. */
+function answerLost(err: FnoError): boolean {
+  return err.status === undefined || err.status === 502 || err.status === 504;
 }

@@ -87,6 +87,28 @@ describe("exportPackage", () => {
     expect(namesIn(out)).toEqual([path.basename(result.file)]);
   });
 
+  it("after a lost answer finds the export by its execution ID and downloads it, instead of exporting twice", async () => {
+    // The export starts, then the connection is reset before the answer arrives. A second export would run the
+    // batch job again (and, with change tracking, consume the delta into a package nobody downloads).
+    const { sim, client } = await packageRig({ faults: { rules: [{ endpoint: "exportToPackage", kind: "reset", afterBytes: 0, times: 1 }] } });
+    const out = tempDir("fno-export-");
+    const result = await exportPackage({ client, definitionGroupId: group, outDir: out, executionId: "chosen-export-1" });
+    expect(result).toMatchObject({ executionId: "chosen-export-1", status: "Succeeded" });
+    expect(sim.packageExecutions().map((e) => e.executionId)).toEqual(["chosen-export-1"]);
+    expect(sim.counters().requests.exportToPackage).toBe(1);
+    expect(result.sha256).toBe(sim.packageExecutions()[0]!.packageSha256);
+  });
+
+  it("after a lost answer of an export that never started (502) says that running it again is safe", async () => {
+    const { sim, client } = await packageRig({ faults: { rules: [{ endpoint: "exportToPackage", kind: "status", status: 502, times: 1 }] } });
+    const out = tempDir("fno-export-");
+    const error = await failure<Error>(exportPackage({ client, definitionGroupId: group, outDir: out, executionId: "chosen-export-2" }));
+    expect(error.message).toMatch(/^ExportToPackage failed: HTTP 502.*; the environment has no execution chosen-export-2, so the export did not start: running the command again is safe$/);
+    expect(exitCodeOf(error)).toBe(1);
+    expect(sim.packageExecutions()).toEqual([]);
+    expect(namesIn(out)).toEqual([]);
+  });
+
   it("refuses to start when a file already has the package's name, leaving it as it was", async () => {
     const { sim, client } = await packageRig();
     const out = tempDir("fno-export-");
