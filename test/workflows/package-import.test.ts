@@ -181,7 +181,7 @@ describe("the token and the blob store", () => {
 });
 
 describe("enqueue --wait's error files (importFile)", () => {
-  it("writes the execution errors and the summary link beside the input when the message fails", async () => {
+  it("writes the execution errors, the entity's error keys and staging errors and the summary link beside the input when the message fails", async () => {
     const { sim, client, clock } = await packageRig({
       import: { pickupAfterSeconds: 1, processingSeconds: 1, outcomes: [{ entity: "Customer groups", status: "ProcessedWithErrors", errors: [{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }] }] },
     });
@@ -194,7 +194,20 @@ describe("enqueue --wait's error files (importFile)", () => {
     expect(files.executionErrors).toBe(path.join(dir, `groups.csv.${result.executionId}.execution-errors.json`));
     expect(JSON.parse(readFileSync(files.executionErrors!, "utf8"))).toEqual([{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }]);
     expect(result.errors?.errors).toEqual([{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }]);
-    expect(namesIn(dir)).toContain("groups.csv");
+    // The message's execution is an ordinary DMF execution: the enqueue's entity has its error keys and staging
+    // errors (the simulator's defaults for a failing outcome), and the summary page has a link.
+    const prefix = path.join(dir, `groups.csv.${result.executionId}`);
+    expect(files.problems).toEqual([]);
+    expect(files.errorKeys).toEqual([{ entity: "Customer groups", file: `${prefix}.Customer groups.error-keys.csv` }]);
+    expect(readFileSync(files.errorKeys[0]!.file, "utf8")).toBe("KEY\r\nSIM-0001\r\n");
+    expect(files.stagingErrors).toEqual([{ entity: "Customer groups", file: `${prefix}.Customer groups.staging-errors.csv` }]);
+    expect(readFileSync(files.stagingErrors[0]!.file, "utf8")).toBe("KEY,ERROR\r\nSIM-0001,Simulated staging error.\r\n");
+    expect(files.summaryPage).toBe(`${prefix}.summary.url`);
+    expect(readFileSync(files.summaryPage!, "utf8")).toBe(`[InternetShortcut]\r\nURL=${files.summaryPageUrl}\r\n`);
+    expect(files.summaryPageUrl).toContain(encodeURIComponent(result.executionId!).replace(/%20/g, "+"));
+    expect(namesIn(dir)).toEqual(
+      ["groups.csv", ...[".execution-errors.json", ".Customer groups.error-keys.csv", ".Customer groups.staging-errors.csv", ".summary.url"].map((s) => `groups.csv.${result.executionId}${s}`)].sort(),
+    );
     expect(sim.counters().blobAuthorizationAttempts).toBe(0);
   });
 });
