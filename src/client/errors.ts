@@ -60,6 +60,12 @@ function blobHint(status: number | undefined, operation: string): string | undef
   }
 }
 
+/**
+ * Where a call failed: `token`, getting a token, so nothing was sent to F&O; `request`, sending the request or
+ * reading its answer (an HTTP status, or no answer: the request may or may not have arrived).
+ */
+export type FailureStage = "token" | "request";
+
 export interface FnoErrorDetails {
   operation: string;
   method: string;
@@ -69,8 +75,8 @@ export interface FnoErrorDetails {
   body?: ParsedErrorBody;
   /** Milliseconds the server asked to wait (Retry-After), when it did. */
   retryAfterMs?: number;
-  /** "token" when the failure was getting a token, before anything was sent to F&O. */
-  stage?: "token";
+  /** Where the call failed; default "request". */
+  stage?: FailureStage;
   cause?: unknown;
 }
 
@@ -87,6 +93,7 @@ export class FnoError extends ToolError {
   readonly odata: ParsedErrorBody | undefined;
   readonly retryAfterMs: number | undefined;
   readonly hint: string | undefined;
+  readonly stage: FailureStage;
 
   constructor(details: FnoErrorDetails) {
     const { operation, status, statusText, body } = details;
@@ -111,6 +118,7 @@ export class FnoError extends ToolError {
     this.odata = body;
     this.retryAfterMs = details.retryAfterMs;
     this.hint = hint;
+    this.stage = details.stage ?? "request";
   }
 }
 

@@ -70,7 +70,7 @@ export function classifyEnqueueFailure(err: unknown, policy: Pick<RetryOptions, 
   const status = err.status;
   if (status === undefined) {
     // No answer: either nothing was sent (no token, no connection) or the exchange broke off after sending.
-    if (/^\w+ failed: could not get a token/.test(err.message)) return "refused";
+    if (err.stage === "token") return "refused";
     const code = errorCode(err.cause);
     return code !== undefined && policy.notConnectedCodes.includes(code) ? "refused" : "unknown";
   }

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { TokenCredential } from "@azure/core-auth";
 import { defaultRetryOptions, emptyGuid, FnoClient, FnoError, type CallOptions, type EnqueueOptions } from "../../../src/client/index.ts";
 import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
 import { runMonitor, type ErrorsFile } from "../../../src/jobs/kinds/monitor.ts";
@@ -221,6 +222,28 @@ describe("upload job", () => {
     expect(failure(undefined, Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe("unknown");
     expect(classifyEnqueueFailure(new FnoError({ operation: "Enqueue", method: "POST", url: "https://x", stage: "token", cause: new Error("down") }), defaultRetryOptions)).toBe("refused");
     expect(classifyEnqueueFailure(new Error("bug"), defaultRetryOptions)).toBe("unknown");
+  });
+
+  it("an enqueue that could not get a token is refused by its stage, not its wording: the file waits in the inbox", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-upload-"), "in");
+    dropFiles(folder, { "a.csv": "A", "b.csv": "B" });
+    const refusing: TokenCredential = {
+      getToken: async () => {
+        throw Object.assign(new Error("AADSTS7000215: Invalid client secret provided."), { statusCode: 401 });
+      },
+    };
+    const noToken = new FnoClient({ ...clientOptions(sim.connection, clock), credential: refusing });
+    const tokenFailure = await noToken.enqueue(activity, new Uint8Array([1])).catch((err: unknown) => err);
+    expect(tokenFailure).toMatchObject({ name: "FnoError", stage: "token", status: undefined });
+    const anyToken: TokenCredential = { getToken: async () => ({ token: "t", expiresOnTimestamp: clock.now() + 3_600_000 }) };
+    const unreachable = new FnoClient({ ...clientOptions(sim.connection, clock), environmentUrl: "http://127.0.0.1:1", credential: anyToken, retry: { maxAttempts: 1 } });
+    expect(await unreachable.enqueue(activity, new Uint8Array([1])).catch((err: unknown) => err)).toMatchObject({ name: "FnoError", stage: "request", status: undefined });
+
+    const outcome = await runUpload(context(sim, clock, folder, noToken), settings(folder));
+    expect(outcome).toMatchObject({ counts: { uploaded: 0, unknown: 0, deferred: 2, returned: 0 }, unfinished: 2 });
+    expect(sim.importMessages(activity)).toEqual([]);
+    expect(leftOver(folder)).toEqual(["a.csv", "b.csv"]);
   });
 
   it("matches names with * and ? only, case-insensitively", () => {
