@@ -19,8 +19,10 @@ beforeAll(async () => {
     { id: exportActivity, direction: "export" as const, messages: [{ kind: "package" as const, dataBytes: 1024, count: 3 }] },
     { id: importActivity, direction: "import" as const },
   ];
+  // The monitor polls for the error-keys file of the failed import: ready at once instead of after the default 2 s.
+  const packageApi = { errorKeysFileSeconds: 0 };
   const imports = { pickupAfterSeconds: 0, processingSeconds: 0, outcomes: [{ entity: "Vendors V2", status: "ProcessedWithErrors" as const, errors: [{ RecordId: "1", Field: "VENDGROUP", ErrorMessage: "Vendor group is missing." }] }] };
-  [prod, uat] = await Promise.all([startSimulator({ seed: 1, activities, import: imports }), startSimulator({ seed: 2, activities, import: imports })]);
+  [prod, uat] = await Promise.all([startSimulator({ seed: 1, activities, import: imports, packageApi }), startSimulator({ seed: 2, activities, import: imports, packageApi })]);
 });
 afterAll(async () => {
   await Promise.all([prod?.close(), uat?.close()]);
