@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
@@ -62,9 +63,6 @@ export interface EnqueueOptions extends CallOptions {
 }
 
 export type FnoClientOptions = TransportOptions;
-
-/** Azure Storage REST version sent with uploads (see `uploadBlob`). */
-const blobServiceVersion = "2020-04-08";
 
 const odataHeaders = { Accept: "application/json", "OData-Version": "4.0", "OData-MaxVersion": "4.0" } as const;
 const jsonAccept = { Accept: "application/json" } as const;
@@ -151,13 +149,17 @@ export class FnoClient {
    * the URL's signature is its authorisation, whatever host it names.
    */
   async uploadBlob(url: string, file: string, options: CallOptions = {}): Promise<void> {
-    const headers = {
-      "x-ms-blob-type": "BlockBlob",
-      // The storage version decides the largest single-request blob: 5,000 MiB from 2019-12-12 on, 256 MiB or
-      // 64 MiB with the older versions a SAS may name.
-      "x-ms-version": blobServiceVersion,
-      "content-type": "application/octet-stream",
-    };
+    const limit = putBlobLimit(url);
+    const { size } = await stat(file);
+    if (limit !== undefined && size > limit.bytes) {
+      throw new ToolError(
+        errorCodes.invalid,
+        `${blobOperations.upload}: ${file} is ${size} bytes, and one Put Blob at the write URL's storage version ${limit.version} takes at most ${limit.bytes} (${limit.bytes / MiB} MiB); ` +
+          `split the data into smaller packages (block uploads are not supported yet)`,
+      );
+    }
+    // No x-ms-version: a SAS request runs at the URL's `sv`, and Azure ignores the header (see putBlobLimit).
+    const headers = { "x-ms-blob-type": "BlockBlob", "content-type": "application/octet-stream" };
     await this.#transport.sendFile(new Request(url, { method: "PUT", headers }), file, {
       operation: blobOperations.upload,
       retry: "idempotent",
@@ -370,4 +372,21 @@ function parseWriteUrl(text: string): AzureWriteUrl {
     throw new ToolError(errorCodes.remote, `GetAzureWriteUrl: "value" has no BlobUrl with an http(s) URL`);
   }
   return { blobId: typeof BlobId === "string" ? BlobId : "", blobUrl: BlobUrl };
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The largest blob one Put Blob may write at a SAS URL's storage version, or undefined when the URL names none. A
+ * SAS request runs at its `sv` and Azure ignores an `x-ms-version` header (Azure "Previous Azure Storage versions");
+ * Put Blob takes 64 MiB before 2016-05-31, 256 MiB up to 2019-07-07 and 5000 MiB from 2019-12-12 (Azure
+ * "Understanding block blobs, append blobs, and page blobs"). Checked before an upload, so a package too large
+ * is refused at once instead of by a 413 once all of it has been sent.
+ */
+function putBlobLimit(url: string): { version: string; bytes: number } | undefined {
+  const version = new URL(url).searchParams.get("sv");
+  if (version === null || !/^\d{4}-\d{2}-\d{2}$/.test(version)) return undefined;
+  // ISO dates compare as strings.
+  const bytes = version >= "2019-12-12" ? 5000 * MiB : version >= "2016-05-31" ? 256 * MiB : 64 * MiB;
+  return { version, bytes };
 }

@@ -50,6 +50,12 @@ export interface AzureError {
 
 /** The signed version Microsoft's DMF SAS URLs carry (data-management-api examples). */
 const SAS_VERSION = "2014-02-14";
+/**
+ * The largest blob one Put Blob writes at SAS_VERSION: 64 MiB before 2016-05-31 (Azure "Understanding block blobs,
+ * append blobs, and page blobs"). A SAS request runs at its `sv`, whatever `x-ms-version` it sends. Kept apart from
+ * the client's table on purpose: the simulator is the client's independent check.
+ */
+export const PUT_BLOB_LIMIT_BYTES = 64 * 1024 * 1024;
 const CONTAINER = "dmf";
 const ACCOUNT = "simulatorblobs";
 

@@ -38,7 +38,7 @@ export interface PackageApiOptions {
   importCallMs?: number;
   /** Answer ExportToPackage and GetExportedPackageUrl with the docs' nested `{"value":{"value":…}}`. Default false. */
   nestedValues?: boolean;
-  /** Largest blob a PUT may upload, in bytes. Default 256 MiB. */
+  /** Largest blob a PUT may upload, in bytes. Default: Put Blob's limit at the store's SAS version (64 MiB). */
   maxBlobBytes?: number;
   outcomes?: PackageOutcomeRule[];
 }

@@ -3,7 +3,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import { handleAdmin } from "./admin.ts";
 import { TokenAuthority, type ClientCredentials } from "./auth.ts";
-import { BlobStore, sendAzureError, type AzureError, type BlobState } from "./blob-store.ts";
+import { BlobStore, PUT_BLOB_LIMIT_BYTES, sendAzureError, type AzureError, type BlobState } from "./blob-store.ts";
 import { SimulatedClock } from "./clock.ts";
 import { Counters, type CounterSnapshot } from "./counters.ts";
 import { blobEndpoints, environmentEndpoints, type EndpointName } from "./endpoints.ts";
@@ -241,7 +241,7 @@ export class Simulator {
       new SeededRandom(deriveSeed(this.#seed, "blob-key")),
       (packageOptions.retentionDays ?? 7) * 24 * 3600 * 1000,
     );
-    this.#maxBlobBytes = packageOptions.maxBlobBytes ?? 256 * 1024 * 1024;
+    this.#maxBlobBytes = packageOptions.maxBlobBytes ?? PUT_BLOB_LIMIT_BYTES;
     this.#packages = new PackageApi(packageOptions, {
       blobs: this.blobStore,
       clock: this.clock,

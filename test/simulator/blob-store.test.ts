@@ -132,6 +132,16 @@ describe("blob store: Put Blob and Get Blob by SAS", () => {
     expect((await put(url, "x".repeat(10))).status).toBe(201);
   });
 
+  it("by default takes what one Put Blob takes at its SAS version (sv=2014-02-14: 64 MiB), and 413 above", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    expect(new URL(url).searchParams.get("sv")).toBe("2014-02-14");
+    const tooLarge = await put(url, Buffer.alloc(64 * 1024 * 1024 + 1));
+    expect(tooLarge.status).toBe(413);
+    expect(await azureError(tooLarge, "MaxLimit")).toEqual({ code: "RequestBodyTooLarge", detail: String(64 * 1024 * 1024) });
+    expect(simulator.blobs()).toEqual([]);
+  });
+
   it("lives on its own origin and closes with the simulator", async () => {
     // Started here rather than with start(), which would close it a second time after the test.
     const simulator = await startSimulator({ clock: new SimulatedClock({ frozen: true, start: START }) });
