@@ -91,6 +91,14 @@ const uploadToBlob = (blobUrl: string, bytes: Buffer) =>
   fetch(blobUrl, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob", "content-type": "application/octet-stream" }, body: bytes });
 const downloadFromBlob = (blobUrl: string) => fetch(blobUrl);
 
+/** A flow's import steps: a write URL, the plain upload of a package of `entities`, ImportFromPackage; the execution ID. */
+async function importUploaded(uniqueFileName: string, entities: string[]): Promise<{ executionId: string; blobUrl: string }> {
+  const { BlobUrl: blobUrl } = JSON.parse(await valueOf("GetAzureWriteUrl", { uniqueFileName })) as { BlobUrl: string };
+  expect((await uploadToBlob(blobUrl, await dataPackage(entities))).status).toBe(201);
+  const executionId = await valueOf("ImportFromPackage", { packageUrl: blobUrl, definitionGroupId: defaultIds.importDefinitionGroupId, execute: true, overwrite: true, legalEntityId: "USMF" });
+  return { executionId, blobUrl };
+}
+
 /** Every request the gateway sent went to the environment, with the connection's token and the OData headers. */
 function expectOnlyEnvironmentRequests(operations: string[]): void {
   expect(sent.map((r) => new URL(r.url).pathname)).toEqual(operations.map(actionPath));
@@ -167,15 +175,7 @@ describe("the package API through the compiled connector", () => {
 
   it("a partly failed import: its errors, the error keys file (generated, then polled) and the staging error file", async () => {
     const entity = partlyFailingEntity;
-    const written = JSON.parse(await valueOf("GetAzureWriteUrl", { uniqueFileName: "partly.zip" })) as { BlobUrl: string };
-    expect((await uploadToBlob(written.BlobUrl, await dataPackage([entity]))).status).toBe(201);
-    const executionId = await valueOf("ImportFromPackage", {
-      packageUrl: written.BlobUrl,
-      definitionGroupId: defaultIds.importDefinitionGroupId,
-      execute: true,
-      overwrite: true,
-      legalEntityId: "USMF",
-    });
+    const { executionId } = await importUploaded("partly.zip", [entity]);
     expect(await finalStatus(executionId)).toBe("PartiallySucceeded");
     expect(JSON.parse(await valueOf("GetExecutionErrors", { executionId }))).toEqual([expect.anything()]);
 
@@ -204,15 +204,7 @@ describe("the package API through the compiled connector", () => {
   });
 
   it("a successful import has no error keys: Generate answers false and the staging error file URL is empty", async () => {
-    const written = JSON.parse(await valueOf("GetAzureWriteUrl", { uniqueFileName: "clean.zip" })) as { BlobUrl: string };
-    await uploadToBlob(written.BlobUrl, await dataPackage(["Customers V3"]));
-    const executionId = await valueOf("ImportFromPackage", {
-      packageUrl: written.BlobUrl,
-      definitionGroupId: defaultIds.importDefinitionGroupId,
-      execute: true,
-      overwrite: true,
-      legalEntityId: "USMF",
-    });
+    const { executionId } = await importUploaded("clean.zip", ["Customers V3"]);
     expect(await finalStatus(executionId)).toBe("Succeeded");
     expect(await valueOf<boolean>("GenerateImportTargetErrorKeysFile", { executionId, entityName: "Customers V3" })).toBe(false);
     expect(await valueOf("GetImportTargetErrorKeysFileUrl", { executionId, entityName: "Customers V3" })).toBe("");
