@@ -21,6 +21,11 @@ export interface ExportPackageOptions extends PollOptions {
   extract?: boolean | undefined;
   /** The execution ID to use; default: a new one (see newExecutionId). */
   executionId?: string | undefined;
+  /**
+   * The export `executionId` names was started by an earlier call (a run cut short while it polled): follow it to
+   * its package instead of starting one. The caller checks first that F&O has it (executionExists).
+   */
+  alreadyStarted?: boolean | undefined;
   onStep?: ((step: ExportStep) => void) | undefined;
 }
 
@@ -66,7 +71,10 @@ export async function exportPackage(options: ExportPackageOptions): Promise<Expo
   }
 
   const request = { definitionGroupId, packageName, executionId: chosenId, reExecute: false, legalEntityId: options.legalEntityId ?? "" };
-  const { executionId: returned } = await startOnce(client, chosenId, "export", () => client.exportToPackage(request, call), call);
+  if (options.alreadyStarted && options.executionId === undefined) throw new Error("exportPackage: alreadyStarted needs the executionId of the export to follow");
+  const { executionId: returned } = options.alreadyStarted
+    ? { executionId: chosenId }
+    : await startOnce(client, chosenId, "export", () => client.exportToPackage(request, call), call);
   // Microsoft's Logic App sample treats the empty GUID as ExportToPackage not having started anything.
   if (returned === "" || returned === emptyGuid) {
     throw new ExecutionFailedError(`ExportToPackage started no export for data project ${definitionGroupId} (it returned "${returned}")`, chosenId, "NotStarted");

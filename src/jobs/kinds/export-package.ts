@@ -1,10 +1,11 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { errorCodes, ToolError } from "../../errors/index.ts";
-import { exportPackage } from "../../workflows/package-export.ts";
-import { ExecutionFailedError } from "../../workflows/package-poll.ts";
+import { exportPackage, type ExportPackageOptions, type ExportPackageResult } from "../../workflows/package-export.ts";
+import { ExecutionFailedError, executionExists, fileSafe, newExecutionId } from "../../workflows/package-poll.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
-import { folderSchema, isRemoteFailure, messageOf, noState, type NoState } from "./common.ts";
+import { exists } from "./upload-folder.ts";
+import { folderSchema, isRemoteFailure, messageOf } from "./common.ts";
 
 export interface ExportPackageSettings {
   folder: string;
@@ -15,7 +16,12 @@ export interface ExportPackageSettings {
   extract?: boolean;
 }
 
-export const exportPackageKind: JobKind<ExportPackageSettings, NoState> = {
+/** The export this job started and has not stored yet: recorded before ExportToPackage is sent, cleared once it is settled. */
+export interface ExportPackageState {
+  following?: { executionId: string; startedAt: string };
+}
+
+export const exportPackageKind: JobKind<ExportPackageSettings, ExportPackageState> = {
   kind: "export-package",
   settingsSchema: {
     type: "object",
@@ -28,17 +34,22 @@ export const exportPackageKind: JobKind<ExportPackageSettings, NoState> = {
       extract: { type: "boolean" },
     },
   },
-  initialState: noState,
+  initialState: () => ({}),
   run: runExportPackage,
 };
 
 /**
- * One run: `export-package` into the job's folder, as `<execution ID>.zip` (unique per run, so nothing is ever
+ * One run: `export-package` into the job's folder, as `<execution ID>.zip` (unique per export, so nothing is ever
  * overwritten). The package gets its name only once it is whole, flushed and checked; a download a crash cut short
- * leaves `<name>.zip.partial`, removed by the next run. An export that F&O ran and failed, or that was still running
- * when polling gave up, or that a transient failure interrupted, is left for the next run, which exports afresh.
+ * leaves `<name>.zip.partial`, removed by the next run.
+ *
+ * The execution ID is chosen here and recorded in the job's state before ExportToPackage is sent, so an export that
+ * was still running when polling gave up, that a transient failure or a stop interrupted, or that a crash cut off, is
+ * picked up by the next run: it follows that execution to its package (RIS users' "stuck Executing" and "exported
+ * files missing") before it starts a new export. Only when F&O has no such execution (the request never arrived), or
+ * the export ended in failure, does the next run export afresh.
  */
-export async function runExportPackage(context: JobContext<NoState>, settings: ExportPackageSettings): Promise<JobOutcome> {
+export async function runExportPackage(context: JobContext<ExportPackageState>, settings: ExportPackageSettings): Promise<JobOutcome> {
   const folder = path.resolve(settings.folder);
   try {
     await mkdir(folder, { recursive: true });
@@ -46,28 +57,69 @@ export async function runExportPackage(context: JobContext<NoState>, settings: E
   } catch (err) {
     throw new ToolError(errorCodes.unreadable, `the job's folder ${folder} cannot be used: ${messageOf(err)}`, { cause: err });
   }
+  const options = { client: context.client, definitionGroupId: settings.definitionGroupId, legalEntityId: settings.legalEntityId, outDir: folder, extract: settings.extract, signal: context.signal };
+  const counts = { exported: 0, partial: 0 };
   try {
-    const result = await exportPackage({
-      client: context.client,
-      definitionGroupId: settings.definitionGroupId,
-      legalEntityId: settings.legalEntityId,
-      outDir: folder,
-      extract: settings.extract,
-      signal: context.signal,
-    });
-    context.log({
-      level: "info",
-      message: `export ${result.executionId} ${result.status}: ${path.basename(result.file)} (${result.bytes} bytes, SHA-256 ${result.sha256})`,
-      executionId: result.executionId,
-      file: result.file,
-    });
-    return { counts: { exported: 1, partial: result.status.toLowerCase() === "partiallysucceeded" ? 1 : 0 }, unfinished: 0 };
+    const earlier = context.state.get().following;
+    if (earlier !== undefined) await resume(context, folder, options, earlier.executionId, counts);
+    const executionId = newExecutionId(settings.definitionGroupId, context.now());
+    await context.state.update({ following: { executionId, startedAt: new Date(context.now()).toISOString() } });
+    await stored(context, await exportPackage({ ...options, executionId }), counts);
+    return { counts, unfinished: 0 };
   } catch (err) {
-    if (context.signal.aborted) return { counts: { interrupted: 1 }, unfinished: 1 };
-    // ExecutionFailedError and PollGaveUpError are remote failures too (FNO_INCOMPLETE).
-    const failed = err instanceof ExecutionFailedError;
+    if (context.signal.aborted) return { counts: { ...counts, interrupted: 1 }, unfinished: 1 };
     if (!isRemoteFailure(err)) throw err;
-    context.log({ level: failed ? "error" : "warn", message: `no package this run, the next run exports again: ${messageOf(err)}` });
-    return { counts: { failed: 1 }, unfinished: 1 };
+    if (err instanceof ExecutionFailedError) {
+      // F&O ran the export and it failed: nothing to follow any more.
+      await context.state.update({});
+      context.log({ level: "error", message: `no package this run, the next run exports again: ${messageOf(err)}`, executionId: err.executionId });
+    } else {
+      const following = context.state.get().following;
+      context.log({
+        level: "warn",
+        message: following ? `no package this run, the next run follows export ${following.executionId} again: ${messageOf(err)}` : `no package this run: ${messageOf(err)}`,
+        ...(following ? { executionId: following.executionId } : {}),
+      });
+    }
+    return { counts: { ...counts, failed: 1 }, unfinished: 1 };
   }
+}
+
+/**
+ * Follows the export an earlier run started and did not store, to its package. Nothing to follow when its package is
+ * on disk already (stored by a run that stopped before clearing its state) or when F&O has no such execution (its
+ * ExportToPackage never arrived).
+ */
+async function resume(context: JobContext<ExportPackageState>, folder: string, options: Omit<ExportPackageOptions, "executionId">, executionId: string, counts: Counts): Promise<void> {
+  if (await exists(path.join(folder, `${fileSafe(executionId)}.zip`))) {
+    await context.state.update({});
+    return;
+  }
+  if (!(await executionExists(context.client, executionId, options.signal ? { signal: options.signal } : {}))) {
+    context.log({ level: "warn", message: `export ${executionId} of an earlier run never started in F&O`, executionId });
+    await context.state.update({});
+    return;
+  }
+  context.log({ level: "info", message: `following export ${executionId}, started by an earlier run`, executionId });
+  await stored(context, await exportPackage({ ...options, executionId, alreadyStarted: true }), counts);
+}
+
+interface Counts {
+  /** Packages this run stored. */
+  exported: number;
+  /** Of those, exports that ended PartiallySucceeded. */
+  partial: number;
+}
+
+/** The package is on disk under its name: the export is done with. */
+async function stored(context: JobContext<ExportPackageState>, result: ExportPackageResult, counts: Counts): Promise<void> {
+  await context.state.update({});
+  counts.exported++;
+  if (result.status.toLowerCase() === "partiallysucceeded") counts.partial++;
+  context.log({
+    level: "info",
+    message: `export ${result.executionId} ${result.status}: ${path.basename(result.file)} (${result.bytes} bytes, SHA-256 ${result.sha256})`,
+    executionId: result.executionId,
+    file: result.file,
+  });
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
-import { runExportPackage } from "../../../src/jobs/kinds/export-package.ts";
+import { runExportPackage, type ExportPackageState } from "../../../src/jobs/kinds/export-package.ts";
 import { runImportPackage, type ImportPackageSettings } from "../../../src/jobs/kinds/import-package.ts";
 import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
 import { rejected } from "../../../src/jobs/kinds/upload-folder.ts";
@@ -63,10 +63,58 @@ describe("export-package job", () => {
   it("an export of a data project F&O does not have is reported and left for the next run, not thrown", async () => {
     const { sim, clock } = await simulator();
     const folder = path.join(tempDir("fno-export-package-"), "out");
-    const ctx = context(sim, clock, folder);
-    expect(await runExportPackage(ctx, { folder, definitionGroupId: "No such project" })).toEqual({ counts: { failed: 1 }, unfinished: 1 });
-    expect(ctx.logs.at(-1)).toMatchObject({ level: "warn", message: expect.stringMatching(/the next run exports again: .*No such project/) });
+    const ctx = jobContext<ExportPackageState>({ client: clientFor(sim.connection, clock), stateFile: `${folder}.state.json`, initial: {}, now: () => clock.now() });
+    expect(await runExportPackage(ctx, { folder, definitionGroupId: "No such project" })).toEqual({ counts: { exported: 0, partial: 0, failed: 1 }, unfinished: 1 });
+    expect(ctx.logs.at(-1)).toMatchObject({ level: "warn", message: expect.stringMatching(/no package this run.*No such project/) });
     expect(namesIn(folder)).toEqual([]);
+    // The next run finds no such execution to follow (F&O answers 500 for its status), and exports afresh.
+    const first = ctx.state.get().following!.executionId;
+    expect(await runExportPackage(ctx, { folder, definitionGroupId: "No such project" })).toEqual({ counts: { exported: 0, partial: 0, failed: 1 }, unfinished: 1 });
+    expect(ctx.logs.map((l) => l.message)).toContain(`export ${first} of an earlier run never started in F&O`);
+    expect(ctx.state.get().following!.executionId).not.toBe(first);
+  });
+
+  it("an export still running when its run stops is followed to its package by the next run, before that run's own export", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-export-package-"), "out");
+    const stateFile = `${folder}.state.json`;
+    const stop = new AbortController();
+    const client = clientFor(sim.connection, clock);
+    const status = client.getExecutionSummaryStatus.bind(client);
+    // SIGTERM while the export is polled: after F&O's first answer (NotRun or Executing).
+    client.getExecutionSummaryStatus = async (...args) => {
+      const answer = await status(...args);
+      stop.abort(new Error("SIGTERM"));
+      return answer;
+    };
+    const stopped = jobContext<ExportPackageState>({ client, stateFile, initial: {}, signal: stop.signal, now: () => clock.now() });
+    expect(await runExportPackage(stopped, { folder, definitionGroupId: exportGroup })).toEqual({ counts: { exported: 0, partial: 0, interrupted: 1 }, unfinished: 1 });
+    const [cutOff] = sim.packageExecutions().filter((e) => e.direction === "export");
+    expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ following: { executionId: cutOff!.executionId } });
+    expect(namesIn(folder)).toEqual([]);
+
+    const next = jobContext<ExportPackageState>({ client: clientFor(sim.connection, clock), stateFile, initial: {}, now: () => clock.now() });
+    expect(await runExportPackage(next, { folder, definitionGroupId: exportGroup })).toEqual({ counts: { exported: 2, partial: 0 }, unfinished: 0 });
+    const exports = sim.packageExecutions().filter((e) => e.direction === "export");
+    expect(exports.map((e) => e.executionId)[0]).toBe(cutOff!.executionId);
+    expect(exports).toHaveLength(2);
+    for (const e of exports) expect(sha256(readFileSync(path.join(folder, `${e.executionId}.zip`)))).toBe(e.packageSha256);
+    expect(JSON.parse(readFileSync(stateFile, "utf8"))).toEqual({});
+  });
+
+  it("a package a run stored before it could clear its state is not exported again", async () => {
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-export-package-"), "out");
+    const stateFile = `${folder}.state.json`;
+    const ctx = jobContext<ExportPackageState>({ client: clientFor(sim.connection, clock), stateFile, initial: {}, now: () => clock.now() });
+    await runExportPackage(ctx, { folder, definitionGroupId: exportGroup });
+    const [stored] = sim.packageExecutions().filter((e) => e.direction === "export");
+    // As a kill right after the package got its name leaves the state.
+    writeFileSync(stateFile, JSON.stringify({ following: { executionId: stored!.executionId, startedAt: new Date(clock.now()).toISOString() } }));
+    const again = jobContext<ExportPackageState>({ client: clientFor(sim.connection, clock), stateFile, initial: {}, now: () => clock.now() });
+    expect(await runExportPackage(again, { folder, definitionGroupId: exportGroup })).toEqual({ counts: { exported: 1, partial: 0 }, unfinished: 0 });
+    expect(sim.packageExecutions().filter((e) => e.direction === "export")).toHaveLength(2);
+    expect(namesIn(folder).filter((n) => n.endsWith(".zip"))).toHaveLength(2);
   });
 });
 
