@@ -46,12 +46,12 @@ export function registerDemo(program: Command): void {
             `outputs: ${["through-connector", "sync", "package-export"].map((dir) => `${path.relative(process.cwd(), flags.out)}/${dir}`).join(", ")}; ` +
               `connector package: ${flags.package}; solutions: dist/solution`,
             `deploy: ${deployed.imported.join(", ")} imported into the Dataverse double through the Web API (a build with test sign-in values; dist/solution keeps its placeholders)`,
-            "",
-            deployed.checklist,
-          ].join("\n"),
+          ].join("\n") + "\n",
         );
+        // The jobs' results belong with the other results, before what is left to do by hand.
+        await runJobsDemo(path.join(path.resolve(flags.out), "jobs"), (text) => process.stdout.write(text));
+        process.stdout.write(`\n${deployed.checklist}`);
       }
-      if (!flags.json) await runJobsDemo(path.join(path.resolve(flags.out), "jobs"), (text) => process.stdout.write(text));
       if (summary.verified.mismatches.length > 0) {
         throw new CliError(`packages on disk differ from what the simulator served: ${summary.verified.mismatches.join(", ")}`, ExitCode.failed);
       }
