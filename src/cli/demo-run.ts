@@ -20,7 +20,7 @@ import { importFile, type ImportResult } from "../workflows/import.ts";
 import { exportPackage, type ExportPackageResult } from "../workflows/package-export.ts";
 import { importPackage, type ImportPackageResult } from "../workflows/package-import.ts";
 import type { ErrorFiles } from "../workflows/package-errors.ts";
-import { packageDigests, packageFileName, storePackage } from "../workflows/package-store.ts";
+import { fileMatches, packageDigests, packageFileName, storePackage } from "../workflows/package-store.ts";
 import { downloadPathOf } from "../workflows/download-path.ts";
 
 export interface SimulatedRunOptions {
@@ -193,12 +193,16 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
     const seen = new Set(onDisk.map(([name]) => name));
     mismatches.push(...[...expected.keys()].filter((name) => !seen.has(name)).map((name) => `${name} (missing)`));
     if (produced !== packageExport.sha256) mismatches.push(`${path.basename(packageExport.file)} (export-package: not what the simulator produced)`);
+    // The package import-package uploaded must be what F&O read, byte for byte (the wrapped one has no file to compare).
+    const read = sim.packageExecutions().find((e) => e.executionId === packageImports[0]!.executionId);
+    const readSame = typeof read?.packageSize === "number" && typeof read.packageSha256 === "string" && (await fileMatches(customersPackage, { bytes: read.packageSize, sha256: read.packageSha256 }));
+    if (!readSame) mismatches.push(`${path.basename(customersPackage)} (import-package: not what the simulator read)`);
     return {
       environmentUrl: c.environmentUrl,
       gateway: { exported, imported: importedThroughConnector },
       client: { sync, imports },
       packageApi: { exported: packageExport, imports: packageImports },
-      verified: { packages: onDisk.length + 1, mismatches },
+      verified: { packages: onDisk.length + 2, mismatches },
     };
   } finally {
     await sim.close();

@@ -143,8 +143,8 @@ describe("npm start's run against the simulator", () => {
     const summary = await runAgainstSimulator({ connector, outDir: tempDir("fno-run-"), exportMessages: 8, throughConnector: 3, importSeconds: 0, packageSeconds: 0 });
     expect(summary.gateway.exported).toHaveLength(3);
     expect(summary.client.sync.stored).toBe(5);
-    // 8 from the queue and 1 from the package API, each checked against the simulator's SHA-256.
-    expect(summary.verified).toEqual({ packages: 9, mismatches: [] });
+    // 8 from the queue, the package API's export, and the package it imported as F&O read it: each checked by SHA-256.
+    expect(summary.verified).toEqual({ packages: 10, mismatches: [] });
     expect(summary.client.imports.map((r) => r.status)).toEqual(["Processed", "ProcessedWithErrors"]);
     expect(summary.packageApi.exported.status).toBe("Succeeded");
     expect(summary.packageApi.imports.map((r) => r.status)).toEqual(["Succeeded", "PartiallySucceeded"]);
