@@ -14,6 +14,16 @@ export const activityIdSchema = {
 
 export const folderSchema = { type: "string", minLength: 1 } as const;
 
+/** The settings schema of a package API kind: its folder, its data project and optional legal entity, and its own keys. */
+export function dataProjectJobSchema(own: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: "object",
+    required: ["folder", "definitionGroupId"],
+    additionalProperties: false,
+    properties: { folder: folderSchema, definitionGroupId: { type: "string", minLength: 1 }, legalEntityId: { type: "string", minLength: 1 }, ...own },
+  };
+}
+
 /**
  * A failure on the environment's side, or work it has not finished: an HTTP error the transport gave up on, an
  * unreachable host, a token that could not be had, a poll that gave up. The work is left for the next run. Anything

@@ -5,7 +5,7 @@ import { exportPackage, type ExportPackageOptions, type ExportPackageResult } fr
 import { ExecutionFailedError, executionExists, fileSafe, newExecutionId } from "../../workflows/package-poll.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
 import { exists } from "./upload-folder.ts";
-import { folderSchema, isRemoteFailure, messageOf } from "./common.ts";
+import { dataProjectJobSchema, isRemoteFailure, messageOf } from "./common.ts";
 
 export interface ExportPackageSettings {
   folder: string;
@@ -23,17 +23,7 @@ export interface ExportPackageState {
 
 export const exportPackageKind: JobKind<ExportPackageSettings, ExportPackageState> = {
   kind: "export-package",
-  settingsSchema: {
-    type: "object",
-    required: ["folder", "definitionGroupId"],
-    additionalProperties: false,
-    properties: {
-      folder: folderSchema,
-      definitionGroupId: { type: "string", minLength: 1 },
-      legalEntityId: { type: "string", minLength: 1 },
-      extract: { type: "boolean" },
-    },
-  },
+  settingsSchema: dataProjectJobSchema({ extract: { type: "boolean" } }),
   initialState: () => ({}),
   run: runExportPackage,
 };

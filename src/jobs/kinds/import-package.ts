@@ -6,7 +6,7 @@ import { executionExists, importPackage } from "../../workflows/package-import.t
 import { readPackageManifest } from "../../workflows/package-manifest.ts";
 import { newExecutionId } from "../../workflows/package-poll.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
-import { folderSchema, noState, type NoState } from "./common.ts";
+import { dataProjectJobSchema, noState, type NoState } from "./common.ts";
 import { folderSettingsSchema, runFolderSend, type FolderSettings, type SendHooks, type Sender, type Sent } from "./folder-send.ts";
 import { claimedName, uploadFolders, writeJsonAtomic } from "./upload-folder.ts";
 
@@ -24,20 +24,7 @@ export interface ImportPackageSettings extends Omit<FolderSettings, "concurrency
 
 export const importPackageKind: JobKind<ImportPackageSettings, NoState> = {
   kind: "import-package",
-  settingsSchema: {
-    type: "object",
-    required: ["folder", "definitionGroupId"],
-    additionalProperties: false,
-    properties: {
-      folder: folderSchema,
-      definitionGroupId: { type: "string", minLength: 1 },
-      legalEntityId: { type: "string", minLength: 1 },
-      template: { type: "string", minLength: 1 },
-      execute: { type: "boolean" },
-      overwrite: { type: "boolean" },
-      ...folderSettingsSchema,
-    },
-  },
+  settingsSchema: dataProjectJobSchema({ template: { type: "string", minLength: 1 }, execute: { type: "boolean" }, overwrite: { type: "boolean" }, ...folderSettingsSchema }),
   initialState: noState,
   run: (context, settings) => runImportPackage(context, settings),
 };
