@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -83,7 +82,8 @@ describe("the runner and a state file", () => {
   it("a run cut off by a crash shows as interrupted, and the next run records it so and goes on", async () => {
     const dir = scratch();
     const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + jobs(dir)), [folderKind]);
-    const gone = spawnSync(process.execPath, ["-e", ""]).pid; // a process that has ended
+    // No process has this PID (Linux PIDs stay below 2^22); an ended child's PID could be reused while the test runs.
+    const gone = 2147483646;
     const state = await JobStateFile.open(jobDir(config.stateDir, "fine"), "fine", "folder-count", () => ({ runs: 0 }));
     await state.updateRecord({ ...state.record, current: { trigger: "schedule", startedAt: "2026-01-01T01:00:00.000Z", pid: gone } });
     expect((await jobStatuses(config, Date.now())).find((s) => s.job === "fine")).toMatchObject({ now: "interrupted", runningSince: "2026-01-01T01:00:00.000Z" });
