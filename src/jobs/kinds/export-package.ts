@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { errorCodes, ToolError } from "../../errors/index.ts";
-import { exportPackage, type ExportPackageOptions, type ExportPackageResult } from "../../workflows/package-export.ts";
+import { exportPackage, type ExportPackageOptions, type ExportPackageResult, type ExportStep } from "../../workflows/package-export.ts";
 import { ExecutionFailedError, executionExists, fileSafe, newExecutionId } from "../../workflows/package-poll.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
 import { exists } from "./upload-folder.ts";
@@ -16,6 +16,11 @@ export interface ExportPackageSettings {
   extract?: boolean;
 }
 
+export interface ExportHooks {
+  /** Called synchronously as each export passes each step (a crash test kills the process there). Undefined in production. */
+  onStep?: (step: ExportStep["type"]) => void;
+}
+
 /** The export this job started and has not stored yet: recorded before ExportToPackage is sent, cleared once it is settled. */
 export interface ExportPackageState {
   following?: { executionId: string; startedAt: string };
@@ -25,7 +30,7 @@ export const exportPackageKind: JobKind<ExportPackageSettings, ExportPackageStat
   kind: "export-package",
   settingsSchema: dataProjectJobSchema({ extract: { type: "boolean" } }),
   initialState: () => ({}),
-  run: runExportPackage,
+  run: (context, settings) => runExportPackage(context, settings),
 };
 
 /**
@@ -39,7 +44,7 @@ export const exportPackageKind: JobKind<ExportPackageSettings, ExportPackageStat
  * files missing") before it starts a new export. Only when F&O has no such execution (the request never arrived), or
  * the export ended in failure, does the next run export afresh.
  */
-export async function runExportPackage(context: JobContext<ExportPackageState>, settings: ExportPackageSettings): Promise<JobOutcome> {
+export async function runExportPackage(context: JobContext<ExportPackageState>, settings: ExportPackageSettings, hooks: ExportHooks = {}): Promise<JobOutcome> {
   const folder = path.resolve(settings.folder);
   try {
     await mkdir(folder, { recursive: true });
@@ -47,7 +52,15 @@ export async function runExportPackage(context: JobContext<ExportPackageState>, 
   } catch (err) {
     throw new ToolError(errorCodes.unreadable, `the job's folder ${folder} cannot be used: ${messageOf(err)}`, { cause: err });
   }
-  const options = { client: context.client, definitionGroupId: settings.definitionGroupId, legalEntityId: settings.legalEntityId, outDir: folder, extract: settings.extract, signal: context.signal };
+  const options = {
+    client: context.client,
+    definitionGroupId: settings.definitionGroupId,
+    legalEntityId: settings.legalEntityId,
+    outDir: folder,
+    extract: settings.extract,
+    signal: context.signal,
+    onStep: (step: ExportStep) => hooks.onStep?.(step.type),
+  };
   const counts = { exported: 0, partial: 0 };
   try {
     const earlier = context.state.get().following;

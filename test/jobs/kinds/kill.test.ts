@@ -4,12 +4,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noState } from "../../../src/jobs/kinds/common.ts";
 import { runDownload } from "../../../src/jobs/kinds/download.ts";
+import { runExportPackage, type ExportPackageState } from "../../../src/jobs/kinds/export-package.ts";
 import { runImportPackage, type ImportPackageSettings } from "../../../src/jobs/kinds/import-package.ts";
 import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
 import { outcomeUnknown } from "../../../src/jobs/kinds/upload-folder.ts";
 import { sendSteps, type SendStep } from "../../../src/jobs/kinds/folder-send.ts";
 import { runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
-import { startSimulator, type Simulator } from "../../../src/simulator/index.ts";
+import { defaultIds, startSimulator, type Simulator } from "../../../src/simulator/index.ts";
+import type { ExportStep } from "../../../src/workflows/package-export.ts";
 import type { SyncStep } from "../../../src/workflows/export-sync.ts";
 import { assertExportsSettled, assertUploadsSettled } from "./assertions.ts";
 import type { KillRun } from "./kill-run.ts";
@@ -32,6 +34,8 @@ const filesPerFolder = 5;
 const packageSteps = ["sending", "sent"] as const satisfies readonly SendStep[];
 const importProject = (i: number) => `Kill test import ${i}`;
 const packagesPerQueue = 6;
+/** Export-package kills: while its export is polled, before its download, and once its package has its name (before the state says so). */
+const exportSteps = ["status", "downloading", "stored"] as const satisfies readonly ExportStep["type"][];
 
 /** The upload cases: every step with one file at a time, and a kill with three files in flight. */
 const uploadCases: { step: SendStep; concurrency: number }[] = [...sendSteps.map((step) => ({ step, concurrency: 1 })), { step: "sending", concurrency: 3 }];
@@ -64,8 +68,8 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Runs the job in a child process until it kills itself; resolves with how it ended. */
-function runKilled(run: Omit<KillRun, "connection">): Promise<{ signal: NodeJS.Signals | null; code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "kill-run.ts"), JSON.stringify({ ...run, connection: sim.connection })], {
+function runKilled(run: Omit<KillRun, "connection">, connection = sim.connection): Promise<{ signal: NodeJS.Signals | null; code: number | null; output: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "kill-run.ts"), JSON.stringify({ ...run, connection })], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -167,5 +171,35 @@ describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
       expect(await assertExportsSettled(sim, d.settings.activityId, d.settings.folder)).toBe(packagesPerQueue);
     }
     expect(tallies.reduce((n, t) => n + t.success + t.error, 0)).toBe(uploads.length * filesPerFolder);
+  }, 60_000);
+
+  it(`export-package killed at each of ${exportSteps.join(", ")}: the restart stores the killed run's export once, then exports its own`, async () => {
+    // Exports final at once, so the restart's polls cost no real time.
+    const exportSim = await startSimulator({ seed: 41, packageApi: { notRunSeconds: 0, executingSeconds: 0 } });
+    try {
+      const root = tempDir("fno-jobs-kill-export-");
+      const cases = exportSteps.map((step, i) => ({
+        step,
+        settings: { folder: path.join(root, `export-${i}`), definitionGroupId: defaultIds.exportDefinitionGroupId },
+        stateFile: path.join(root, `export-${i}.state.json`),
+      }));
+      const killed = await Promise.all(cases.map((c) => runKilled({ kind: "export-package", settings: c.settings, step: c.step, occurrence: 1, stateFile: c.stateFile }, exportSim.connection)));
+      for (const [i, result] of killed.entries()) expect(result.signal, `export-package ${cases[i]!.step} was to be killed mid-work: ${result.output}`).toBe("SIGKILL");
+      for (const c of cases) {
+        const { following } = JSON.parse(readFileSync(c.stateFile, "utf8")) as ExportPackageState;
+        const restart = await runExportPackage(jobContext<ExportPackageState>({ client: clientFor(exportSim.connection), stateFile: c.stateFile, initial: {} }), c.settings);
+        // Killed once its package had its name: nothing left to follow, only the restart's own export.
+        expect(restart, `export-package killed at ${c.step}`).toEqual({ counts: { exported: c.step === "stored" ? 1 : 2, partial: 0 }, unfinished: 0 });
+        const packages = namesIn(c.settings.folder);
+        expect(packages, `export-package killed at ${c.step}: its export on disk`).toContain(`${following!.executionId}.zip`);
+        expect(packages.filter((n) => !n.endsWith(".zip")), `export-package killed at ${c.step}: nothing partial`).toEqual([]);
+        const executions = new Map(exportSim.packageExecutions().map((e) => [e.executionId, e]));
+        for (const name of packages) expect(sha256(readFileSync(path.join(c.settings.folder, name))), name).toBe(executions.get(name.replace(/\.zip$/, ""))?.packageSha256);
+        expect(packages, `export-package killed at ${c.step}: the killed export and the restart's`).toHaveLength(2);
+      }
+      expect(exportSim.packageExecutions().filter((e) => e.direction === "export"), "one export per run, none started twice").toHaveLength(cases.length * 2);
+    } finally {
+      await exportSim.close();
+    }
   }, 60_000);
 });
