@@ -3,7 +3,8 @@
  * YAML loader (so every problem names its line), checked with a JSON Schema (ajv) and each job's keys with its
  * kind's own schema. Secrets are never in the file: each is named by an environment variable or a file, and
  * read when a job runs, so a rotated secret file is picked up and one environment's missing secret does not
- * stop the jobs of another.
+ * stop the jobs of another. A problem confined to one job's entry makes that job unrunnable, not the file: the
+ * other jobs still run (the issue's "a job whose configuration is wrong is reported and the others keep running").
  */
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
@@ -45,12 +46,24 @@ export type LogFormat = (typeof logFormats)[number];
 export const logLevels = ["info", "warn", "error"] as const;
 export type LogLevel = (typeof logLevels)[number];
 
+/** A job whose entry is wrong: it never runs (nothing of it is touched) and is reported; the other jobs run. */
+export interface UnrunnableJob {
+  name: string;
+  /** The entry's kind, environment, schedule and time zone as written, where they are strings (for `jobs`). */
+  written: { kind?: string; environment?: string; schedule?: string; timezone?: string };
+  /** One line per problem, each `file:line:column: key (pointer): what is wrong`. */
+  problems: string[];
+}
+
 export interface JobsConfig {
   file: string;
   /** One durable state file per job lives here. */
   stateDir: string;
   environments: Map<string, EnvironmentConfig>;
+  /** The jobs that can run. */
   jobs: JobConfig[];
+  /** The jobs whose entries are wrong, in the file's order. */
+  unrunnable: UnrunnableJob[];
   log: { format: LogFormat; level: LogLevel };
   /** Jobs running at once; more wait for a free slot. */
   maxConcurrentJobs: number;
@@ -157,6 +170,11 @@ export class JobsConfigError extends ToolError {
   }
 }
 
+/** Why a job of the file does not run: one line, each problem with its file, line and key. */
+export function unrunnableError(file: string, job: UnrunnableJob): JobsConfigError {
+  return new JobsConfigError(`job '${job.name}' in ${file} cannot run (the other jobs can): ${job.problems.join("; ")}`);
+}
+
 /** A problem found while running (a secret that cannot be read), named by where the file sets it. */
 export class JobSetupError extends ToolError {
   constructor(code: typeof errorCodes.invalid | typeof errorCodes.unreadable, message: string) {
@@ -182,20 +200,37 @@ function whereIs(spec: LoadedSpec, pointer: string): string {
 }
 
 /**
- * Reads and checks a jobs file. A file that cannot be read or parsed throws a SpecLoadError (exit 2); a file
- * that is wrong throws a JobsConfigError (exit 1) listing every problem with its file, line and key. Nothing is
+ * Reads and checks a jobs file. A file that cannot be read or parsed (duplicate keys among them) throws a
+ * SpecLoadError (exit 2). A problem with the file as a whole (its top-level keys, the environments section) or
+ * with every job throws a JobsConfigError (exit 1) listing every problem with its file, line and key. A problem
+ * confined to one job's entry (its kind, schedule, time zone, environment name, its own keys, its name) makes
+ * only that job unrunnable: it is listed in `unrunnable` with its problems, and the other jobs load. Nothing is
  * created or written: the state folder is only named here.
  */
 export function loadJobsConfig(file: string, kinds: readonly AnyJobKind[] = jobKinds): JobsConfig {
   const spec = loadSpec(file, { externalRefs: "keep" });
   const value = spec.value;
   const problems = [...literalSecrets(value), ...schemaProblems(validateConfig, value, "")];
-  if (problems.length === 0) problems.push(...crossProblems(value as RawConfig, kinds));
-  if (problems.length > 0) {
-    const lines = problems.map((p) => `${whereIs(spec, p.pointer)}: ${keyName(p.pointer)}: ${p.message}`);
-    throw new JobsConfigError(`${spec.file} is not a valid jobs file:\n  ${lines.join("\n  ")}`);
+  const fileWide = problems.filter((p) => jobOf(p.pointer) === undefined);
+  if (fileWide.length === 0) problems.push(...crossProblems(value as RawConfig, kinds));
+  const line = (p: Problem) => `${whereIs(spec, p.pointer)}: ${keyName(p.pointer)}: ${p.message}`;
+  const jobs = fileWide.length === 0 ? Object.keys((value as RawConfig).jobs) : [];
+  const unrunnable = new Map<string, string[]>();
+  for (const p of problems) {
+    const job = jobOf(p.pointer);
+    if (job !== undefined) unrunnable.set(job, [...(unrunnable.get(job) ?? []), line(p)]);
   }
-  return build(spec, value as RawConfig, kinds);
+  if (fileWide.length > 0 || jobs.every((name) => unrunnable.has(name))) {
+    const what = fileWide.length > 0 ? "is not a valid jobs file" : "has no job that can run";
+    throw new JobsConfigError(`${spec.file} ${what}:\n  ${problems.map(line).join("\n  ")}`);
+  }
+  return build(spec, value as RawConfig, kinds, unrunnable);
+}
+
+/** The job a problem's pointer is inside (`/jobs/<name>/...`), or undefined for a problem of the file as a whole. */
+function jobOf(pointer: string): string | undefined {
+  const [section, job] = splitPointer(pointer);
+  return section === "jobs" ? job : undefined;
 }
 
 /** A secret written into the file itself: refused, without repeating its value. */
@@ -253,30 +288,39 @@ function describe(error: ErrorObject, base: string, runnerKeys: readonly string[
   }
 }
 
-/** What the schema cannot say: kinds, environments named by jobs, cron expressions, each job's own keys. */
+/**
+ * What the schema cannot say: kinds, environments named by jobs, cron expressions, each job's own keys. Checked
+ * for every job entry that is an object, on the keys that are strings (the schema reports the others).
+ */
 function crossProblems(raw: RawConfig, kinds: readonly AnyJobKind[]): Problem[] {
   const problems: Problem[] = [];
   const environmentNames = Object.keys(raw.environments);
-  for (const [name, job] of Object.entries(raw.jobs)) {
+  for (const [name, entry] of Object.entries(raw.jobs)) {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) continue;
+    const job = entry as Record<string, unknown>;
     const at = joinPointer("/jobs", name);
-    const kind = kinds.find((k) => k.kind === job.kind);
-    if (!kind) {
-      const known = kinds.map((k) => k.kind);
-      problems.push({
-        pointer: joinPointer(at, "kind"),
-        message: `'${job.kind}' is not a job kind; ${known.length > 0 ? `the kinds are: ${known.join(", ")}` : "no job kinds are available"}`,
-      });
-    } else {
-      problems.push(...schemaProblems(settingsValidator(kind), settingsOf(job), at, runnerJobKeys));
+    if (typeof job.kind === "string") {
+      const kind = kinds.find((k) => k.kind === job.kind);
+      if (!kind) {
+        const known = kinds.map((k) => k.kind);
+        problems.push({
+          pointer: joinPointer(at, "kind"),
+          message: `'${job.kind}' is not a job kind; ${known.length > 0 ? `the kinds are: ${known.join(", ")}` : "no job kinds are available"}`,
+        });
+      } else {
+        problems.push(...schemaProblems(settingsValidator(kind), settingsOf(job), at, runnerJobKeys));
+      }
     }
-    if (!environmentNames.includes(job.environment)) {
+    if (typeof job.environment === "string" && !environmentNames.includes(job.environment)) {
       problems.push({ pointer: joinPointer(at, "environment"), message: `'${job.environment}' is not an environment of this file; they are: ${environmentNames.join(", ")}` });
     }
-    try {
-      new Schedule(job.schedule, job.timezone);
-    } catch (err) {
-      const timezoneWrong = job.timezone !== undefined && (err as Error).message.includes("time zone");
-      problems.push({ pointer: joinPointer(at, timezoneWrong ? "timezone" : "schedule"), message: (err as Error).message });
+    if (typeof job.schedule === "string" && (job.timezone === undefined || typeof job.timezone === "string")) {
+      try {
+        new Schedule(job.schedule, job.timezone);
+      } catch (err) {
+        const timezoneWrong = job.timezone !== undefined && (err as Error).message.includes("time zone");
+        problems.push({ pointer: joinPointer(at, timezoneWrong ? "timezone" : "schedule"), message: (err as Error).message });
+      }
     }
   }
   return problems;
@@ -300,7 +344,7 @@ function withFolderResolved(settings: Record<string, unknown>, dir: string): Rec
   return typeof settings.folder === "string" ? { ...settings, folder: path.resolve(dir, settings.folder) } : settings;
 }
 
-function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[]): JobsConfig {
+function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[], unrunnable: ReadonlyMap<string, string[]>): JobsConfig {
   const dir = path.dirname(spec.file);
   const environments = new Map<string, EnvironmentConfig>();
   for (const [name, e] of Object.entries(raw.environments)) {
@@ -314,7 +358,8 @@ function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[]): 
       where: whereIs(spec, joinPointer("/environments", name)),
     });
   }
-  const jobs = Object.entries(raw.jobs).map(([name, job]): JobConfig => ({
+  const entries = Object.entries(raw.jobs);
+  const jobs = entries.filter(([name]) => !unrunnable.has(name)).map(([name, job]): JobConfig => ({
     name,
     kind: kinds.find((k) => k.kind === job.kind)!,
     environment: environments.get(job.environment)!,
@@ -327,10 +372,20 @@ function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[]): 
     stateDir: path.resolve(dir, raw.state ?? defaultStateDirName),
     environments,
     jobs,
+    unrunnable: entries.filter(([name]) => unrunnable.has(name)).map(([name, entry]) => ({ name, written: writtenKeys(entry), problems: unrunnable.get(name)! })),
     log: { format: raw.log?.format ?? "text", level: raw.log?.level ?? "info" },
     maxConcurrentJobs: raw.maxConcurrentJobs ?? 4,
     shutdownGraceSeconds: raw.shutdownGraceSeconds ?? 30,
   };
+}
+
+/** The runner's keys of an entry that may be malformed, where they are strings. */
+function writtenKeys(entry: unknown): UnrunnableJob["written"] {
+  if (entry === null || typeof entry !== "object") return {};
+  return Object.fromEntries(runnerJobKeys.flatMap((key) => {
+    const value = (entry as Record<string, unknown>)[key];
+    return typeof value === "string" ? [[key, value]] : [];
+  }));
 }
 
 /**

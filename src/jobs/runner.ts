@@ -5,15 +5,16 @@
  *   (Quartz's DisallowConcurrentExecution), and a per-job lock keeps a second process from running it too;
  * - different jobs run at once, at most `maxConcurrentJobs`;
  * - a failed run never stops or pauses a job (the RIS complaint): it is recorded and the next due time runs;
- * - a job that cannot run (its secret unset, its folder unreadable, its state file damaged) is reported and
- *   the other jobs go on;
+ * - a job that cannot run (its entry in the file wrong, its secret unset, its folder unreadable, its state file
+ *   damaged) is reported and the other jobs go on; a job whose entry is wrong is reported at the start and never
+ *   started, so nothing of it is touched;
  * - a stop (SIGTERM, SIGINT) stops scheduling, aborts the running jobs' signal and waits, bounded, for them.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { FnoClient, RetryEvent } from "../client/index.ts";
 import { FolderLock } from "../workflows/folder-lock.ts";
-import { readClientSecret, type EnvironmentConfig, type JobConfig, type JobsConfig, type LogLevel } from "./config.ts";
+import { readClientSecret, unrunnableError, type EnvironmentConfig, type JobConfig, type JobsConfig, type LogLevel, type UnrunnableJob } from "./config.ts";
 import type { JobContext, JobLogEvent } from "./kind.ts";
 import { systemClock, sleepUntil, type Clock } from "./schedule.ts";
 import { jobDir, JobStateFile, readStateFile, stateFileName, type RunnerRecord, type RunResult, type RunSummary, type Trigger } from "./state.ts";
@@ -51,7 +52,7 @@ export interface RunJobsOptions {
   host: JobsHost;
   /** Run each selected job once, now, and return; otherwise run them on their schedules until `signal` aborts. */
   once?: boolean;
-  /** The names of the jobs to run; default: all. */
+  /** The names of the jobs to run (an unrunnable one is reported as not started); default: all. */
   jobs?: readonly string[];
   /** Aborted to stop: scheduling stops, the running jobs' signal aborts, and the runner waits (bounded) for them. */
   signal?: AbortSignal;
@@ -76,7 +77,10 @@ export interface RunJobsResult {
   abandoned: string[];
   /** Due times skipped because the job's previous run was still going. */
   skipped: number;
-  /** once: 0 when every run did all its work, 1 otherwise. Scheduled: 0 after a clean stop, 1 when a run was abandoned. */
+  /**
+   * once: 0 when every run did all its work, 1 otherwise. Scheduled: 0 after a clean stop, 1 when a run was
+   * abandoned or a selected job was unrunnable.
+   */
   exitCode: 0 | 1;
 }
 
@@ -94,6 +98,8 @@ class Runner {
   readonly #stop: AbortSignal;
   readonly #write: (line: RunnerLogLine) => void;
   readonly #jobs: JobConfig[];
+  /** Selected jobs whose entries are wrong: reported at the start, never run. */
+  readonly #unrunnable: UnrunnableJob[];
   readonly #slots: Slots;
   /** Secret values read so far: removed from every log line. */
   readonly #secrets = new Set<string>();
@@ -113,15 +119,16 @@ class Runner {
     this.#stop = options.signal ?? new AbortController().signal;
     this.#write = options.log;
     this.#slots = new Slots(this.#config.maxConcurrentJobs);
-    const selected = options.jobs ?? this.#config.jobs.map((j) => j.name);
-    this.#jobs = selected.map((name) => {
-      const job = this.#config.jobs.find((j) => j.name === name);
-      if (!job) throw new Error(`no job '${name}' in ${this.#config.file}; the jobs are: ${this.#config.jobs.map((j) => j.name).join(", ")}`);
-      return job;
-    });
+    const names = [...this.#config.jobs, ...this.#config.unrunnable].map((j) => j.name);
+    const selected = options.jobs ?? names;
+    const unknown = selected.find((name) => !names.includes(name));
+    if (unknown !== undefined) throw new Error(`no job '${unknown}' in ${this.#config.file}; the jobs are: ${names.join(", ")}`);
+    this.#jobs = this.#config.jobs.filter((j) => selected.includes(j.name));
+    this.#unrunnable = this.#config.unrunnable.filter((j) => selected.includes(j.name));
   }
 
   async runOnce(): Promise<RunJobsResult> {
+    this.#reportUnrunnable();
     const runs = Promise.all(this.#jobs.map((job) => this.#start(job, "once")));
     await Promise.race([runs, aborted(this.#stop)]);
     const abandoned = await this.#drain();
@@ -131,10 +138,20 @@ class Runner {
 
   async runScheduled(): Promise<RunJobsResult> {
     this.#log("info", `runner started: ${this.#jobs.length} job(s), state in ${this.#config.stateDir}`, { pid: process.pid });
+    this.#reportUnrunnable();
     await Promise.all(this.#jobs.map((job) => this.#schedule(job)));
     const abandoned = await this.#drain();
     this.#log("info", abandoned.length === 0 ? "runner stopped" : `runner stopped, abandoning ${abandoned.join(", ")}`);
-    return this.#result(abandoned.length === 0 ? 0 : 1, abandoned);
+    return this.#result(abandoned.length === 0 && this.#unrunnable.length === 0 ? 0 : 1, abandoned);
+  }
+
+  /** Each selected job whose entry is wrong: an error line naming file, line and key, and its outcome "not started". */
+  #reportUnrunnable(): void {
+    for (const job of this.#unrunnable) {
+      const error = unrunnableError(this.#config.file, job).message;
+      this.#log("error", error, { job: job.name, ...(job.written.environment !== undefined ? { environment: job.written.environment } : {}) });
+      this.#outcomes.push({ job: job.name, result: "not started", error });
+    }
   }
 
   #result(exitCode: 0 | 1, abandoned: string[]): RunJobsResult {

@@ -26,9 +26,22 @@ export interface JobStatus {
   problem?: string;
 }
 
-/** Every job's status; reads state files only (no lock is taken, and nothing is written). */
-export async function jobStatuses(config: JobsConfig, now: number): Promise<JobStatus[]> {
-  return Promise.all(
+/** A job whose entry in the file is wrong: what the entry says, and why it does not run. Its state is not read. */
+export interface UnrunnableJobStatus {
+  job: string;
+  kind?: string;
+  environment?: string;
+  schedule?: string;
+  timezone?: string;
+  now: "not runnable";
+  /** Each problem with its file, line and key. */
+  configProblems: string[];
+}
+
+/** Every job's status, the unrunnable ones last; reads state files only (no lock is taken, and nothing is written). */
+export async function jobStatuses(config: JobsConfig, now: number): Promise<(JobStatus | UnrunnableJobStatus)[]> {
+  const unrunnable = config.unrunnable.map((job): UnrunnableJobStatus => ({ job: job.name, ...job.written, now: "not runnable", configProblems: job.problems }));
+  const runnable = await Promise.all(
     config.jobs.map(async (job): Promise<JobStatus> => {
       const stateFile = path.join(jobDir(config.stateDir, job.name), stateFileName);
       const base = {
@@ -65,4 +78,5 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<JobS
       };
     }),
   );
+  return [...runnable, ...unrunnable];
 }

@@ -105,6 +105,12 @@ describe("jobs.yaml", () => {
     expect(error.message.split("\n").filter((l) => l.includes("/jobs/count-in/"))).toHaveLength(2);
   });
 
+  it("a problem with the file as a whole refuses it, even with a job that could run", () => {
+    const text = twoEnvironments.replace("    tenant: 1111", "    tennant: 1111") + goodJob + "  bad:\n    kind: nope\n    environment: prod\n    schedule: \"0 * * * *\"\n";
+    expectProblem(text, "tennant", "environments.prod.tennant", "/environments/prod/tennant", /not a key here/);
+    expect(loadError(text).error.message).toContain("is not a valid jobs file");
+  });
+
   it("a file that cannot be read or parsed exits 2", () => {
     const dir = scratch();
     for (const file of [path.join(dir, "missing.yaml"), dir, writeJobsFile(dir, "environments: [\n")]) {
@@ -117,6 +123,39 @@ describe("jobs.yaml", () => {
       expect(exitCodeOf(error), String(error)).toBe(2);
       expect((error as Error).message).toContain(file);
     }
+  });
+});
+
+describe("a job whose entry is wrong is unrunnable, and the others load", () => {
+  const badJob = `  bad:
+    kind: folder-count
+    environment: prod
+    schedule: "0 * * * *"
+    folder: in
+`;
+  it.each([
+    ["an unknown kind", badJob.replace("kind: folder-count", "kind: uplaod"), "uplaod", "jobs.bad.kind (/jobs/bad/kind)", /'uplaod' is not a job kind/],
+    ["a bad cron expression", badJob.replace("0 * * * *", "61 * * * *"), "61 * * * *", "jobs.bad.schedule (/jobs/bad/schedule)", /not a cron expression/],
+    ["a wrong key among its own", badJob.replace("folder: in", "foldr: in"), "foldr", "jobs.bad.foldr (/jobs/bad/foldr)", /'foldr' is not a key here/],
+    ["an unknown environment", badJob.replace("environment: prod", "environment: dev"), "environment: dev", "jobs.bad.environment (/jobs/bad/environment)", /'dev' is not an environment/],
+    ["a bad time zone", badJob + "    timezone: Mars/Base\n", "Mars/Base", "jobs.bad.timezone (/jobs/bad/timezone)", /not an IANA time zone/],
+    ["a missing schedule", badJob.replace('    schedule: "0 * * * *"\n', ""), "  bad:", "jobs.bad.schedule (/jobs/bad/schedule)", /'schedule' is missing/],
+  ])("%s: listed with file, line and key; the good job loads", (_what, bad, linePart, key, what) => {
+    const text = twoEnvironments + goodJob + bad;
+    const file = writeJobsFile(scratch(), text);
+    const config = loadJobsConfig(file, testKinds);
+    expect(config.jobs.map((j) => j.name)).toEqual(["count-in"]);
+    expect(config.unrunnable.map((j) => j.name)).toEqual(["bad"]);
+    const problem = config.unrunnable[0]!.problems.find((p) => p.includes(key));
+    expect(problem, config.unrunnable[0]!.problems.join("\n")).toContain(`${file}:${lineOf(text, linePart)}:`);
+    expect(problem).toMatch(what);
+  });
+
+  it("every job wrong: the file is refused (exit 1), every problem listed", () => {
+    const text = twoEnvironments + goodJob.replace("kind: folder-count", "kind: nope") + badJob.replace("0 * * * *", "61 * * * *");
+    const message = expectProblem(text, "kind: nope", "jobs.count-in.kind", "/jobs/count-in/kind", /not a job kind/);
+    expect(message).toContain("has no job that can run");
+    expect(message).toContain("jobs.bad.schedule (/jobs/bad/schedule)");
   });
 });
 
@@ -173,7 +212,63 @@ describe("client secrets, read when a job runs", () => {
   });
 });
 
-describe("fno-connector run and jobs refuse a bad jobs file before touching anything", () => {
+describe("fno-connector run and jobs with one job's entry wrong: that job is reported, nothing of it is touched, the others run", () => {
+  /** An upload job with a file waiting whose entry has a wrong key, and one with an empty inbox that can run (it sends nothing: no network). */
+  function workspace(): { dir: string; file: string; text: string; badInbox: () => string[] } {
+    const dir = scratch();
+    mkdirSync(path.join(dir, "bad-in"));
+    mkdirSync(path.join(dir, "ok-in"));
+    writeFileSync(path.join(dir, "bad-in", "customers.csv"), "a,b\n");
+    writeFileSync(path.join(dir, "secret"), prodSecret);
+    const upload = (name: string, activityKey: string) =>
+      `  ${name}:\n    kind: upload\n    environment: local\n    schedule: "0 * * * *"\n    folder: ${name}\n    ${activityKey}: 6c1e0f4d-6b2a-4a7e-9d7e-0d0a3d1c2b11\n`;
+    const text =
+      "environments:\n  local:\n    url: http://127.0.0.1:9\n    tenant: t\n    clientId: c\n    clientSecret: { file: secret }\n    authorityHost: http://127.0.0.1:9\n" +
+      "jobs:\n" + upload("bad-in", "activityid") + upload("ok-in", "activityId");
+    const file = writeJobsFile(dir, text);
+    return { dir, file, text, badInbox: () => readdirSync(path.join(dir, "bad-in"), { recursive: true }).map(String).sort() };
+  }
+  const key = "jobs.bad-in.activityid (/jobs/bad-in/activityid)";
+
+  it("run --once runs the other job and exits 1 naming file, line and key", async () => {
+    const { dir, file, text, badInbox } = workspace();
+    const run = await runCaptured(["run", "--config", file, "--once"]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`${file}:${lineOf(text, "activityid")}:`);
+    expect(run.stderr).toContain(key);
+    expect(run.stdout).toMatch(/ERROR bad-in@local: job 'bad-in' .* cannot run/);
+    expect(run.stdout).toMatch(/ok-in@local: run ended/);
+    expect(badInbox()).toEqual(["customers.csv"]);
+    expect(readdirSync(path.join(dir, ".fno-jobs"))).toEqual(["ok-in"]);
+  });
+
+  it("run --job BAD --now exits 1 with its problem, and creates nothing", async () => {
+    const { dir, file, text, badInbox } = workspace();
+    const run = await runCaptured(["run", "--config", file, "--job", "bad-in", "--now"]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`${file}:${lineOf(text, "activityid")}:`);
+    expect(run.stderr).toContain(key);
+    expect(badInbox()).toEqual(["customers.csv"]);
+    expect(existsSync(path.join(dir, ".fno-jobs"))).toBe(false);
+  });
+
+  it("jobs and jobs --json show it as not runnable with its problem, and exit 1", async () => {
+    const { file, text } = workspace();
+    const shown = await runCaptured(["jobs", "--config", file]);
+    expect(shown.code, shown.stderr).toBe(1);
+    expect(shown.stdout).toContain("bad-in: upload on local schedule \"0 * * * *\"\n  NOT RUNNABLE");
+    expect(shown.stdout).toContain(`${file}:${lineOf(text, "activityid")}:`);
+    expect(shown.stdout).toContain("ok-in: upload on local");
+    expect(shown.stderr).toContain("cannot run");
+    const json = await runCaptured(["jobs", "--config", file, "--json"]);
+    expect(json.code).toBe(1);
+    const statuses = JSON.parse(json.stdout) as { job: string; now: string; configProblems?: string[] }[];
+    expect(statuses.map((s) => [s.job, s.now])).toEqual([["ok-in", "never run"], ["bad-in", "not runnable"]]);
+    expect(statuses[1]!.configProblems).toEqual(expect.arrayContaining([expect.stringContaining(key)]));
+  });
+});
+
+describe("fno-connector run and jobs refuse a bad jobs file (no job can run, or the file as a whole is wrong) before touching anything", () => {
   /** A folder with a file in it and a jobs file beside it; returns what the folder tree holds, to compare after. */
   function workspace(text: string): { dir: string; file: string; snapshot: () => string[] } {
     const dir = scratch();

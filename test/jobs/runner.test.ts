@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadJobsConfig, type AnyJobKind, type JobsConfig } from "../../src/jobs/config.ts";
@@ -59,6 +59,24 @@ describe("the job runner on its schedule", () => {
     expect(saved).toMatchObject({ runs: 4, failuresInARow: 0, skipped: 0, state: { runs: 4 }, lastRun: { trigger: "schedule", result: "ok", counts: { ticks: 1 }, startedAt: at("01:00:00") } });
     expect(saved.nextRun).toBe(at("01:15:00"));
     expect(saved.current).toBeUndefined();
+  });
+
+  it("a job whose entry is wrong is reported at the start (file, line, key) and never run; the others run on schedule; the stop exits 1", async () => {
+    const clock = new VirtualClock(start);
+    const stop = new AbortController();
+    const tick = scriptedKind("tick", async () => {
+      stop.abort();
+      return { counts: {} };
+    });
+    const config = configFor([tick], job("good", "tick", "*/15 * * * *") + job("bad", "tick", "*/61 * * * *"));
+    const { result, lines } = runOnClock(clock, { config, signal: stop.signal });
+    const done = await result;
+    expect(done.exitCode).toBe(1);
+    const reported = lines.findIndex((l) => l.level === "error" && l.job === "bad");
+    expect(lines[reported]!.message).toMatch(new RegExp(`^job 'bad' in ${config.file} cannot run \\(the other jobs can\\): ${config.file}:\\d+:\\d+: jobs\\.bad\\.schedule \\(/jobs/bad/schedule\\): '\\*/61 \\* \\* \\* \\*' is not a cron expression`));
+    expect(reported).toBeLessThan(lines.findIndex((l) => l.job === "good" && l.message.startsWith("run started")));
+    expect(done.outcomes.map((o) => [o.job, o.result])).toEqual([["bad", "not started"], ["good", "ok"]]);
+    expect(readdirSync(config.stateDir)).toEqual(["good"]);
   });
 
   it("never overlaps a job with itself: due times that find its run still going are skipped and counted; other jobs run meanwhile", async () => {

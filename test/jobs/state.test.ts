@@ -75,7 +75,7 @@ describe("the runner and a state file", () => {
     expect(lines.some((l) => l.level === "error" && l.job === "damaged" && l.message.includes(file))).toBe(true);
     expect(readFileSync(file, "utf8")).toBe('{"format":1,"job":"damaged","kind":"folder-count","runner":{"runs":3');
     const statuses = await jobStatuses(config, Date.now());
-    expect(statuses.find((s) => s.job === "damaged")!.problem).toContain(`state file ${file} is damaged`);
+    expect(statuses.find((s) => s.job === "damaged")).toMatchObject({ problem: expect.stringContaining(`state file ${file} is damaged`) });
     expect(statuses.find((s) => s.job === "fine")).toMatchObject({ now: "idle", runs: 1, lastRun: { result: "ok" } });
   });
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadJobsConfig } from "../../jobs/config.ts";
-import { jobStatuses, type JobStatus } from "../../jobs/status.ts";
+import { jobStatuses, type JobStatus, type UnrunnableJobStatus } from "../../jobs/status.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
 interface JobsFlags {
@@ -18,12 +18,22 @@ export function registerJobs(program: Command): void {
       const config = loadJobsConfig(flags.config);
       const statuses = await jobStatuses(config, Date.now());
       process.stdout.write(flags.json ? JSON.stringify(statuses, null, 2) + "\n" : statuses.map(describe).join("\n"));
-      const damaged = statuses.filter((s) => s.problem !== undefined);
-      if (damaged.length > 0) throw new CliError(`${damaged.length} job state file(s) could not be read: ${damaged.map((s) => s.job).join(", ")}`, ExitCode.unreadable);
+      const damaged = statuses.filter((s) => s.now !== "not runnable" && s.problem !== undefined);
+      const unrunnable = statuses.filter((s) => s.now === "not runnable");
+      const reasons = [
+        ...(damaged.length > 0 ? [`${damaged.length} job state file(s) could not be read: ${damaged.map((s) => s.job).join(", ")}`] : []),
+        ...(unrunnable.length > 0 ? [`${unrunnable.length} job(s) cannot run, their entries in ${config.file} being wrong: ${unrunnable.map((s) => s.job).join(", ")}`] : []),
+      ];
+      // A state file that cannot be read is input that could not be read (2); a wrong entry, input that is wrong (1).
+      if (reasons.length > 0) throw new CliError(reasons.join("; "), damaged.length > 0 ? ExitCode.unreadable : ExitCode.failed);
     });
 }
 
-function describe(s: JobStatus): string {
+function describe(s: JobStatus | UnrunnableJobStatus): string {
+  if (s.now === "not runnable") {
+    const what = [s.kind, s.environment && `on ${s.environment}`, s.schedule && `schedule "${s.schedule}"`].filter(Boolean).join(" ");
+    return [`${s.job}: ${what}`, "  NOT RUNNABLE (the other jobs run): its entry is wrong:", ...s.configProblems.map((p) => `    ${p}`)].join("\n") + "\n";
+  }
   const lines = [`${s.job}: ${s.kind} on ${s.environment}, schedule "${s.schedule}"${s.timezone !== undefined ? ` (${s.timezone})` : ""}`];
   if (s.problem !== undefined) lines.push(`  PROBLEM: ${s.problem}`);
   if (s.now === "running") lines.push(`  running since ${s.runningSince}`);

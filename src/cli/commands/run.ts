@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { Option, type Command } from "commander";
-import { JobsConfigError, loadJobsConfig, logFormats, type JobsConfig, type LogFormat } from "../../jobs/config.ts";
+import { JobsConfigError, loadJobsConfig, logFormats, unrunnableError, type JobsConfig, type LogFormat } from "../../jobs/config.ts";
 import { logWriter } from "../../jobs/log.ts";
 import { runJobs, type JobsHost, type RunJobsResult } from "../../jobs/runner.ts";
 import { createClient, requireHttpUrl } from "../connection.ts";
@@ -45,9 +45,7 @@ export function registerRun(program: Command): void {
       if (flags.now && flags.job === undefined) throw new CliError("--now runs one job: name it with --job NAME", ExitCode.unreadable);
       const config = loadJobsConfig(flags.config);
       checkUrls(config);
-      if (flags.job !== undefined && !config.jobs.some((j) => j.name === flags.job)) {
-        throw new CliError(`--job ${flags.job}: ${config.file} has no such job; its jobs are: ${config.jobs.map((j) => j.name).join(", ")}`, ExitCode.unreadable);
-      }
+      if (flags.job !== undefined) requireRunnable(config, flags.job);
       prepareStateDir(config);
       const result = await withStopSignals((signal) =>
         runJobs({
@@ -65,6 +63,16 @@ export function registerRun(program: Command): void {
       }
       if (result.exitCode !== 0) throw new CliError(failureSummary(result), ExitCode.failed);
     });
+}
+
+/** `--job NAME` names a job of the file (exit 2 otherwise) that can run (exit 1 with its problems otherwise: there is nothing else to run). */
+function requireRunnable(config: JobsConfig, name: string): void {
+  const unrunnable = config.unrunnable.find((j) => j.name === name);
+  if (unrunnable) throw unrunnableError(config.file, unrunnable);
+  if (!config.jobs.some((j) => j.name === name)) {
+    const names = [...config.jobs, ...config.unrunnable].map((j) => j.name);
+    throw new CliError(`--job ${name}: ${config.file} has no such job; its jobs are: ${names.join(", ")}`, ExitCode.unreadable);
+  }
 }
 
 /** Every environment's URLs are https, or http on this machine (the simulator); checked before anything runs. */
