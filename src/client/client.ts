@@ -1,9 +1,9 @@
-import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
 import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
 import { errorCodes, ToolError } from "../errors/index.ts";
+import { blobUploadSettings, uploadFile, type BlobUploadSettings } from "./blob-upload.ts";
 import { blobOperations } from "./errors.ts";
 import { sleep, type RetryBudget, type RetryOptions } from "./retry.ts";
 import { Transport, type RetryMode, type TransportOptions } from "./transport.ts";
@@ -62,7 +62,10 @@ export interface EnqueueOptions extends CallOptions {
   externalIdentifier?: string;
 }
 
-export type FnoClientOptions = TransportOptions;
+export interface FnoClientOptions extends TransportOptions {
+  /** How uploadBlob splits a large file into blocks; what is not given comes from `defaultBlobUploadSettings`. */
+  blobUpload?: Partial<BlobUploadSettings>;
+}
 
 const odataHeaders = { Accept: "application/json", "OData-Version": "4.0", "OData-MaxVersion": "4.0" } as const;
 const jsonAccept = { Accept: "application/json" } as const;
@@ -78,12 +81,14 @@ export class FnoClient {
   readonly clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
   readonly #transport: Transport;
   readonly #api: ReturnType<typeof createClient<paths>>;
+  readonly #blobUpload: BlobUploadSettings;
 
   constructor(options: FnoClientOptions) {
     this.environmentUrl = new URL(options.environmentUrl).origin;
     this.clock = { now: options.now ?? Date.now, sleep: options.sleep ?? sleep };
     this.#transport = new Transport(options);
     this.#api = createClient<paths>({ baseUrl: this.environmentUrl });
+    this.#blobUpload = blobUploadSettings(options.blobUpload);
   }
 
   /** Takes the next export message. Not idempotent, but a repeated dequeue only delays a message (it returns after the visibility timeout). */
@@ -143,29 +148,12 @@ export class FnoClient {
   }
 
   /**
-   * Uploads a file to a blob SAS URL (GetAzureWriteUrl's) as a block blob, streamed from disk (never the whole
-   * file in memory; see Transport.sendFile), so a retry resends it from its first byte; writing the same block
-   * blob again replaces it, so the upload is safe to repeat. The F&O token is never sent:
-   * the URL's signature is its authorisation, whatever host it names.
+   * Uploads a file to a blob SAS URL (GetAzureWriteUrl's) as a block blob, streamed from disk: in one Put Blob, or
+   * in blocks when it is larger than one request should carry at the URL's storage version (see blob-upload.ts).
+   * Safe to repeat. The F&O token is never sent: the URL's signature is its authorisation, whatever host it names.
    */
   async uploadBlob(url: string, file: string, options: CallOptions = {}): Promise<void> {
-    const limit = putBlobLimit(url);
-    const { size } = await stat(file);
-    if (limit !== undefined && size > limit.bytes) {
-      throw new ToolError(
-        errorCodes.invalid,
-        `${blobOperations.upload}: ${file} is ${size} bytes, and one Put Blob at the write URL's storage version ${limit.version} takes at most ${limit.bytes} (${limit.bytes / MiB} MiB); ` +
-          `split the data into smaller packages (block uploads are not supported yet)`,
-      );
-    }
-    // No x-ms-version: a SAS request runs at the URL's `sv`, and Azure ignores the header (see putBlobLimit).
-    const headers = { "x-ms-blob-type": "BlockBlob", "content-type": "application/octet-stream" };
-    await this.#transport.sendFile(new Request(url, { method: "PUT", headers }), file, {
-      operation: blobOperations.upload,
-      retry: "idempotent",
-      authorize: false,
-      signal: options.signal,
-    });
+    await uploadFile(this.#transport, url, file, this.#blobUpload, options.signal);
   }
 
   /**
@@ -372,21 +360,4 @@ function parseWriteUrl(text: string): AzureWriteUrl {
     throw new ToolError(errorCodes.remote, `GetAzureWriteUrl: "value" has no BlobUrl with an http(s) URL`);
   }
   return { blobId: typeof BlobId === "string" ? BlobId : "", blobUrl: BlobUrl };
-}
-
-const MiB = 1024 * 1024;
-
-/**
- * The largest blob one Put Blob may write at a SAS URL's storage version, or undefined when the URL names none. A
- * SAS request runs at its `sv` and Azure ignores an `x-ms-version` header (Azure "Previous Azure Storage versions");
- * Put Blob takes 64 MiB before 2016-05-31, 256 MiB up to 2019-07-07 and 5000 MiB from 2019-12-12 (Azure
- * "Understanding block blobs, append blobs, and page blobs"). Checked before an upload, so a package too large
- * is refused at once instead of by a 413 once all of it has been sent.
- */
-function putBlobLimit(url: string): { version: string; bytes: number } | undefined {
-  const version = new URL(url).searchParams.get("sv");
-  if (version === null || !/^\d{4}-\d{2}-\d{2}$/.test(version)) return undefined;
-  // ISO dates compare as strings.
-  const bytes = version >= "2019-12-12" ? 5000 * MiB : version >= "2016-05-31" ? 256 * MiB : 64 * MiB;
-  return { version, bytes };
 }

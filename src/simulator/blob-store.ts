@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Exchange } from "./http.ts";
 import { escapeXml, rangeStart } from "./export-package.ts";
 import type { SeededRandom } from "./random.ts";
@@ -56,6 +57,13 @@ const SAS_VERSION = "2014-02-14";
  * the client's table on purpose: the simulator is the client's independent check.
  */
 export const PUT_BLOB_LIMIT_BYTES = 64 * 1024 * 1024;
+/** The largest block one Put Block takes at SAS_VERSION: 4 MiB before 2016-05-31 (Azure "Put Block", Remarks). */
+export const PUT_BLOCK_LIMIT_BYTES = 4 * 1024 * 1024;
+/** Blocks a committed block blob holds at most, and uncommitted blocks one blob may have (Azure "Put Block List", "Put Block"). */
+const MAX_COMMITTED_BLOCKS = 50_000;
+const MAX_UNCOMMITTED_BLOCKS = 100_000;
+/** A block ID is at most 64 bytes before its base64 encoding (Azure "Put Block", blockid). */
+const MAX_BLOCK_ID_BYTES = 64;
 const CONTAINER = "dmf";
 const ACCOUNT = "simulatorblobs";
 
@@ -64,6 +72,8 @@ export class BlobStore {
   readonly origin: string;
   readonly #key: Buffer;
   readonly #blobs = new Map<string, StoredBlob>();
+  /** Each blob's blocks, by blob name; a blob written by Put Blob (or by the simulator) has none. */
+  readonly #blocks = new Map<string, BlockLists>();
   readonly #retentionMs: number;
   #authorizationAttempts = 0;
 
@@ -101,8 +111,9 @@ export class BlobStore {
     }
   }
 
-  /** Stores bytes under `name` (replacing any blob there, as Put Blob does). */
+  /** Stores bytes under `name` (replacing any blob there, and dropping its blocks, as Put Blob does). */
   put(name: string, kind: BlobKind, bytes: Buffer, now: number, availableAt = now): StoredBlob {
+    this.#blocks.delete(name);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const blob: StoredBlob = {
       name,
@@ -172,6 +183,12 @@ export class BlobStore {
 
   /** Put Blob: needs `x-ms-blob-type: BlockBlob`; answers 201 with the blob's ETag. Resolves whether the blob was stored. */
   async handlePut(exchange: Exchange, name: string, body: Buffer, now: number): Promise<boolean> {
+    const comp = exchange.url.searchParams.get("comp");
+    if (comp !== null) {
+      // Put Block and Put Block List have routes of their own; any other `comp` names no blob operation the store serves.
+      await sendAzureError(exchange, now, invalidQueryParameter("comp", comp));
+      return false;
+    }
     const blobType = exchange.header("x-ms-blob-type");
     if (blobType === undefined) {
       await sendAzureError(exchange, now, { status: 400, code: "MissingRequiredHeader", message: "An HTTP header that's mandatory for this request is not specified.", details: { HeaderName: "x-ms-blob-type" } });
@@ -183,6 +200,80 @@ export class BlobStore {
       return false;
     }
     const blob = this.put(name, "upload", body, now);
+    await exchange.empty(201, { etag: blob.etag, "last-modified": new Date(now).toUTCString(), "x-ms-request-server-encrypted": "true", ...azureHeaders(now) });
+    return true;
+  }
+
+  /**
+   * Put Block (`?comp=block&blockid=<base64>`): keeps the body as an uncommitted block of the blob, which GET does not
+   * see until a Put Block List commits it. Putting a block again under the same ID replaces it, so a retried block is
+   * harmless. Answers 201 with the block's Content-MD5, as Azure does.
+   */
+  async handlePutBlock(exchange: Exchange, name: string, body: Buffer, now: number): Promise<boolean> {
+    const blockId = exchange.url.searchParams.get("blockid");
+    if (blockId === null) {
+      await sendAzureError(exchange, now, { status: 400, code: "MissingRequiredQueryParameter", message: "A query parameter that's mandatory for this request is not specified.", details: { QueryParameterName: "blockid" } });
+      return false;
+    }
+    const decoded = base64Bytes(blockId);
+    if (decoded === undefined || decoded === 0 || decoded > MAX_BLOCK_ID_BYTES) {
+      await sendAzureError(exchange, now, invalidQueryParameter("blockid", blockId, `A block ID is a base64 string of at most ${MAX_BLOCK_ID_BYTES} bytes before encoding.`));
+      return false;
+    }
+    const lists: BlockLists = this.#blocks.get(name) ?? { uncommitted: new Map(), committed: new Map(), idLength: undefined };
+    if (lists.idLength !== undefined && blockId.length !== lists.idLength) {
+      // "For a specified blob, the length of the value for the blockid parameter must be the same size for each block."
+      await sendAzureError(exchange, now, { status: 400, code: "InvalidBlobOrBlock", message: "The specified blob or block content is invalid." });
+      return false;
+    }
+    if (!lists.uncommitted.has(blockId) && lists.uncommitted.size >= MAX_UNCOMMITTED_BLOCKS) {
+      await sendAzureError(exchange, now, { status: 409, code: "BlockCountExceedsLimit", message: "The uncommitted block count cannot exceed the maximum limit of 100,000 blocks." });
+      return false;
+    }
+    lists.idLength = blockId.length;
+    lists.uncommitted.set(blockId, body);
+    this.#blocks.set(name, lists);
+    await exchange.empty(201, { "content-md5": createHash("md5").update(body).digest("base64"), "x-ms-request-server-encrypted": "true", ...azureHeaders(now) });
+    return true;
+  }
+
+  /**
+   * Put Block List (`?comp=blocklist`): writes the blob from the blocks its XML names, in order. `<Latest>` takes the
+   * uncommitted block of that ID, else the committed one, so sending the same list again after it was committed
+   * writes the same blob (a retried commit is harmless); `<Committed>` and `<Uncommitted>` look in one list only. A
+   * block the lists do not hold fails the whole call with 400 InvalidBlockList. Uncommitted blocks the list leaves
+   * out are discarded. Resolves whether the blob was written.
+   */
+  async handlePutBlockList(exchange: Exchange, name: string, body: Buffer, now: number): Promise<boolean> {
+    const entries = parseBlockList(body.toString("utf8"));
+    if (entries === undefined) {
+      await sendAzureError(exchange, now, { status: 400, code: "InvalidXmlDocument", message: "XML specified is not syntactically valid." });
+      return false;
+    }
+    if (entries.length > MAX_COMMITTED_BLOCKS) {
+      await sendAzureError(exchange, now, { status: 400, code: "BlockListTooLong", message: `The block list may not contain more than ${MAX_COMMITTED_BLOCKS} blocks.` });
+      return false;
+    }
+    const lists: BlockLists = this.#blocks.get(name) ?? { uncommitted: new Map(), committed: new Map(), idLength: undefined };
+    const parts: Buffer[] = [];
+    for (const { list, id } of entries) {
+      const block = list === "Committed" ? lists.committed.get(id) : list === "Uncommitted" ? lists.uncommitted.get(id) : (lists.uncommitted.get(id) ?? lists.committed.get(id));
+      if (block === undefined) {
+        await sendAzureError(exchange, now, { status: 400, code: "InvalidBlockList", message: "The specified block list is invalid." });
+        return false;
+      }
+      parts.push(block);
+    }
+    const blob = this.put(name, "upload", Buffer.concat(parts), now);
+    // The committed blocks are views of the blob's bytes, not copies.
+    const committed = new Map<string, Buffer>();
+    let offset = 0;
+    entries.forEach(({ id }, index) => {
+      const size = parts[index]!.length;
+      committed.set(id, blob.bytes.subarray(offset, offset + size));
+      offset += size;
+    });
+    this.#blocks.set(name, { uncommitted: new Map(), committed, idLength: entries[0]?.id.length ?? lists.idLength });
     await exchange.empty(201, { etag: blob.etag, "last-modified": new Date(now).toUTCString(), "x-ms-request-server-encrypted": "true", ...azureHeaders(now) });
     return true;
   }
@@ -221,6 +312,50 @@ export class BlobStore {
     const b = Buffer.from(expected);
     return a.length === b.length && timingSafeEqual(a, b);
   }
+}
+
+/** A blob's blocks: those put and not yet committed, and those its last Put Block List committed, by block ID. */
+interface BlockLists {
+  uncommitted: Map<string, Buffer>;
+  committed: Map<string, Buffer>;
+  /** The length of the blob's block IDs (all must have the same); undefined before the first block. */
+  idLength: number | undefined;
+}
+
+type BlockListEntry = { list: "Latest" | "Committed" | "Uncommitted"; id: string };
+
+const blockListParser = new XMLParser({ preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: true });
+
+/** The entries of a Put Block List body, in order, or undefined when it is not `<BlockList>` of those three elements. */
+function parseBlockList(xml: string): BlockListEntry[] | undefined {
+  if (XMLValidator.validate(xml) !== true) return undefined;
+  type Node = Record<string, unknown>;
+  const roots = (blockListParser.parse(xml) as Node[]).filter((node) => !("?xml" in node));
+  const children = roots.length === 1 ? roots[0]!.BlockList : undefined;
+  if (!Array.isArray(children)) return undefined;
+  const entries: BlockListEntry[] = [];
+  for (const child of children as Node[]) {
+    const [element, content] = Object.entries(child)[0] ?? [];
+    if (element !== "Latest" && element !== "Committed" && element !== "Uncommitted") return undefined;
+    const text = Array.isArray(content) ? (content as Node[])[0]?.["#text"] : undefined;
+    entries.push({ list: element, id: typeof text === "string" ? text : "" });
+  }
+  return entries;
+}
+
+/** The byte length a base64 string decodes to, or undefined when it is not base64. */
+function base64Bytes(text: string): number | undefined {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  return Buffer.from(text, "base64").length;
+}
+
+function invalidQueryParameter(name: string, value: string, reason?: string): AzureError {
+  return {
+    status: 400,
+    code: "InvalidQueryParameterValue",
+    message: "Value for one of the query parameters specified in the request URI is invalid.",
+    details: { QueryParameterName: name, QueryParameterValue: value, ...(reason ? { Reason: reason } : {}) },
+  };
 }
 
 /** 403 AuthenticationFailed with Azure's message and the reason in AuthenticationErrorDetail. */

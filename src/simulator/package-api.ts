@@ -40,6 +40,8 @@ export interface PackageApiOptions {
   nestedValues?: boolean;
   /** Largest blob a PUT may upload, in bytes. Default: Put Blob's limit at the store's SAS version (64 MiB). */
   maxBlobBytes?: number;
+  /** Largest block a Put Block may upload, in bytes. Default: Put Block's limit at the store's SAS version (4 MiB). */
+  maxBlockBytes?: number;
   outcomes?: PackageOutcomeRule[];
 }
 

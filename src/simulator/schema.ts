@@ -172,6 +172,7 @@ const packageApi = {
     nestedValues: { type: "boolean" },
     // Uploads are held in memory.
     maxBlobBytes: { type: "integer", minimum: 0, maximum: 1024 * 1024 * 1024 },
+    maxBlockBytes: { type: "integer", minimum: 0, maximum: 1024 * 1024 * 1024 },
     outcomes: {
       type: "array",
       items: {

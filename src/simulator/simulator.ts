@@ -3,7 +3,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import { handleAdmin } from "./admin.ts";
 import { TokenAuthority, type ClientCredentials } from "./auth.ts";
-import { BlobStore, PUT_BLOB_LIMIT_BYTES, sendAzureError, type AzureError, type BlobState } from "./blob-store.ts";
+import { BlobStore, PUT_BLOB_LIMIT_BYTES, PUT_BLOCK_LIMIT_BYTES, sendAzureError, type AzureError, type BlobState } from "./blob-store.ts";
 import { SimulatedClock } from "./clock.ts";
 import { Counters, type CounterSnapshot } from "./counters.ts";
 import { blobEndpoints, environmentEndpoints, type EndpointName } from "./endpoints.ts";
@@ -113,11 +113,15 @@ interface Route {
   endpoint: EndpointName;
   method: "GET" | "POST" | "PUT";
   pattern: RegExp;
+  /** The `comp` query parameter the route serves (Azure names blob operations by it); any when absent. */
+  comp?: string;
   handle: (exchange: Exchange, match: RegExpExecArray, form: URLSearchParams | undefined) => Promise<void>;
 }
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 const FORM_BODY_LIMIT = 64 * 1024;
+/** A Put Block List body naming 50,000 blocks of 64-byte IDs (88 base64 characters) in `<Uncommitted>` fits. */
+const BLOCK_LIST_BODY_LIMIT = 8 * 1024 * 1024;
 const ACTIONS_PATH = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.";
 
 /**
@@ -190,6 +194,7 @@ export class Simulator {
   readonly #imports: ImportLedger;
   readonly #maxEnqueueBytes: number;
   readonly #maxBlobBytes: number;
+  readonly #maxBlockBytes: number;
   readonly #rangeRequests: boolean;
   /** Message, correlation, blob and execution IDs and pop receipts. */
   readonly #ids: SeededRandom;
@@ -242,6 +247,7 @@ export class Simulator {
       (packageOptions.retentionDays ?? 7) * 24 * 3600 * 1000,
     );
     this.#maxBlobBytes = packageOptions.maxBlobBytes ?? PUT_BLOB_LIMIT_BYTES;
+    this.#maxBlockBytes = packageOptions.maxBlockBytes ?? PUT_BLOCK_LIMIT_BYTES;
     this.#packages = new PackageApi(packageOptions, {
       blobs: this.blobStore,
       clock: this.clock,
@@ -452,7 +458,8 @@ export class Simulator {
         return;
       }
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
-      const route = candidates.find((candidate) => candidate.method === req.method);
+      const comp = url.searchParams.get("comp");
+      const route = candidates.find((candidate) => candidate.method === req.method && (candidate.comp === undefined || candidate.comp === comp));
       if (!route) {
         const allowed = [...new Set(candidates.map((candidate) => candidate.method))];
         const status = allowed.length > 0 ? 405 : 404;
@@ -493,7 +500,7 @@ export class Simulator {
       client = `token:${(form.get("client_id") ?? "").toLowerCase()}`;
     } else if (blobEndpoints.includes(endpoint)) {
       // The SAS in the URL is the only credential; a bearer token here is a leak, refused and counted.
-      const refusal = this.blobStore.refusal(exchange, decodeURIComponent(match[1]!), endpoint === "blobPut" ? "w" : "r", this.clock.now());
+      const refusal = this.blobStore.refusal(exchange, decodeURIComponent(match[1]!), endpoint === "blobGet" ? "r" : "w", this.clock.now());
       if (refusal) {
         if (exchange.header("authorization") !== undefined) this.#counters.add("blobAuthorizationAttempts");
         await sendAzureError(exchange, this.clock.now(), refusal);
@@ -650,18 +657,31 @@ export class Simulator {
   #buildBlobRoutes(): Route[] {
     const pattern = /^\/dmf\/([^/]+)$/;
     return [
-      { endpoint: "blobPut", method: "PUT", pattern, handle: (ex, m) => this.#putBlob(ex, decodeURIComponent(m[1]!)) },
+      // Put Block and Put Block List come first: Put Blob's route takes any other `comp`, to refuse it.
+      { endpoint: "blobPutBlock", method: "PUT", comp: "block", pattern, handle: (ex, m) => this.#putBlob(ex, decodeURIComponent(m[1]!), this.#maxBlockBytes, (...args) => this.blobStore.handlePutBlock(...args), false) },
+      { endpoint: "blobPutBlockList", method: "PUT", comp: "blocklist", pattern, handle: (ex, m) => this.#putBlob(ex, decodeURIComponent(m[1]!), BLOCK_LIST_BODY_LIMIT, (...args) => this.blobStore.handlePutBlockList(...args), true) },
+      { endpoint: "blobPut", method: "PUT", pattern, handle: (ex, m) => this.#putBlob(ex, decodeURIComponent(m[1]!), this.#maxBlobBytes, (...args) => this.blobStore.handlePut(...args), true) },
       { endpoint: "blobGet", method: "GET", pattern, handle: (ex, m) => this.#getBlob(ex, decodeURIComponent(m[1]!)) },
     ];
   }
 
-  async #putBlob(exchange: Exchange, name: string): Promise<void> {
-    const read = await readBody(exchange.req, this.#maxBlobBytes);
+  /**
+   * A blob write (Put Blob, Put Block, Put Block List): the body up to `limit` bytes (413 RequestBodyTooLarge above
+   * it), then `write`; `countsAsUpload` when a successful write makes a readable blob.
+   */
+  async #putBlob(
+    exchange: Exchange,
+    name: string,
+    limit: number,
+    write: (exchange: Exchange, name: string, body: Buffer, now: number) => Promise<boolean>,
+    countsAsUpload: boolean,
+  ): Promise<void> {
+    const read = await readBody(exchange.req, limit);
     if (read === "too-large") {
-      const error: AzureError = { status: 413, code: "RequestBodyTooLarge", message: "The request body is too large and exceeds the maximum permissible limit.", details: { MaxLimit: String(this.#maxBlobBytes) } };
+      const error: AzureError = { status: 413, code: "RequestBodyTooLarge", message: "The request body is too large and exceeds the maximum permissible limit.", details: { MaxLimit: String(limit) } };
       return sendAzureError(exchange, this.clock.now(), error, { connection: "close" });
     }
-    if (await this.blobStore.handlePut(exchange, name, Buffer.concat(read), this.clock.now())) this.#counters.add("blobUploads");
+    if ((await write(exchange, name, Buffer.concat(read), this.clock.now())) && countsAsUpload) this.#counters.add("blobUploads");
   }
 
   async #getBlob(exchange: Exchange, name: string): Promise<void> {

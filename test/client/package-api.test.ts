@@ -3,13 +3,12 @@
  * second parse of GetAzureWriteUrl, the nested `value` the docs show, which actions are retried, and that blob
  * transfers never carry the F&O token. test/workflows/package-*.test.ts run the same actions against the simulator.
  */
-import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { FnoClient, FnoError, type DownloadSink } from "../../src/client/index.ts";
-import { exitCodeOf } from "../../src/errors/index.ts";
 
 const env = "https://contoso.operations.dynamics.com";
 const action = (name: string) => `${env}/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.${name}`;
@@ -142,28 +141,6 @@ describe("blob transfers", () => {
     await c.downloadBlob(own, sink);
     expect(Buffer.concat(chunks).toString()).toBe("PK");
     expect(server.requests.map((r) => r.headers.get("authorization"))).toEqual([null, null]);
-  });
-
-  it("refuses before sending a file larger than one Put Blob takes at the write URL's storage version (sv), naming both sizes", async () => {
-    // For a SAS request Azure ignores x-ms-version: the URL's sv runs it, and before 2016-05-31 Put Blob takes 64 MiB.
-    const big = path.join(work, "big.zip");
-    writeFileSync(big, Buffer.alloc(0));
-    truncateSync(big, 64 * 1024 * 1024 + 1);
-    const old = sas.replace("sv=2020-04-08", "sv=2014-02-14");
-    const server = scripted([new Response(null, { status: 201 })]);
-    const error = await failure(client(server.fetch).uploadBlob(old, big));
-    expect(error.message).toBe(
-      `BlobUpload: ${big} is 67108865 bytes, and one Put Blob at the write URL's storage version 2014-02-14 takes at most 67108864 (64 MiB); split the data into smaller packages (block uploads are not supported yet)`,
-    );
-    expect(error.message).not.toContain("sig=");
-    expect(exitCodeOf(error)).toBe(1);
-    expect(server.requests).toEqual([]);
-    // The same file goes to a URL whose version takes it, and to one that names no version.
-    for (const url of [sas.replace("sv=2020-04-08", "sv=2016-05-31"), "https://contosoblob.blob.core.windows.net/dmf/pkg.zip?sig=s"]) {
-      const taken = scripted([new Response(null, { status: 201 })]);
-      await client(taken.fetch).uploadBlob(url, big);
-      expect(taken.requests).toHaveLength(1);
-    }
   });
 
   it("sends no x-ms-version: for a SAS request Azure ignores it and the URL's sv decides", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { START, actionPath, call, sha256, start, token } from "./support.ts";
@@ -156,6 +157,135 @@ describe("blob store: Put Blob and Get Blob by SAS", () => {
   });
 });
 
+/** Put Block: `?comp=block&blockid=<base64>` appended to the SAS URL. */
+function putBlock(url: string, id: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}&comp=block&blockid=${encodeURIComponent(id)}`, { method: "PUT", headers, body });
+}
+
+/** Put Block List with these entries, e.g. [["Latest", id]]. */
+function putBlockList(url: string, entries: Array<["Latest" | "Committed" | "Uncommitted", string]>, headers: Record<string, string> = {}): Promise<Response> {
+  const xml = `<?xml version="1.0" encoding="utf-8"?><BlockList>${entries.map(([list, id]) => `<${list}>${id}</${list}>`).join("")}</BlockList>`;
+  return fetch(`${url}&comp=blocklist`, { method: "PUT", headers, body: xml });
+}
+
+const id = (n: number) => Buffer.from(String(n).padStart(6, "0")).toString("base64");
+
+describe("blob store: Put Block and Put Block List by SAS", () => {
+  it("keeps blocks uncommitted (GET 404) until Put Block List writes the blob from them in the list's order", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const first = await putBlock(url, id(0), "Hello, ");
+    expect(first.status).toBe(201);
+    expect(first.headers.get("content-md5")).toBe(createHash("md5").update("Hello, ").digest("base64"));
+    expect((await putBlock(url, id(1), "world")).status).toBe(201);
+    expect((await fetch(url)).status).toBe(404);
+    expect(simulator.blobs()).toEqual([]);
+    const committed = await putBlockList(url, [["Latest", id(1)], ["Uncommitted", id(0)]]);
+    expect(committed.status).toBe(201);
+    expect(committed.headers.get("etag")).toMatch(/^"0x[0-9A-F]+"$/);
+    expect(await (await fetch(url)).text()).toBe("worldHello, ");
+    expect(simulator.blobs()).toEqual([expect.objectContaining({ name: "blob-1", kind: "upload", sha256: sha256(Buffer.from("worldHello, ")) })]);
+    const counters = simulator.counters();
+    expect(counters.blobUploads).toBe(1);
+    expect(counters.responses.blobPutBlock).toEqual({ "201": 2 });
+    expect(counters.responses.blobPutBlockList).toEqual({ "201": 1 });
+  });
+
+  it("a block put again under the same ID replaces it, and the same list sent again commits the same blob (Latest finds committed blocks)", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    await putBlock(url, id(0), "first try");
+    await putBlock(url, id(0), "AB");
+    await putBlock(url, id(1), "CD");
+    const list: Array<["Latest", string]> = [["Latest", id(0)], ["Latest", id(1)]];
+    expect((await putBlockList(url, list)).status).toBe(201);
+    expect((await putBlockList(url, list)).status).toBe(201);
+    expect(await (await fetch(url)).text()).toBe("ABCD");
+    // Committed blocks are only in the committed list now.
+    const uncommitted = await putBlockList(url, [["Uncommitted", id(0)]]);
+    expect(uncommitted.status).toBe(400);
+    expect((await azureError(uncommitted)).code).toBe("InvalidBlockList");
+    expect((await putBlockList(url, [["Committed", id(1)]])).status).toBe(201);
+    expect(await (await fetch(url)).text()).toBe("CD");
+  });
+
+  it("answers 400 InvalidBlockList for a block it does not hold, and writes nothing", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    await putBlock(url, id(0), "AB");
+    const unknown = await putBlockList(url, [["Latest", id(0)], ["Latest", id(7)]]);
+    expect(unknown.status).toBe(400);
+    expect((await azureError(unknown)).code).toBe("InvalidBlockList");
+    expect(simulator.blobs()).toEqual([]);
+    expect(simulator.counters().blobUploads).toBe(0);
+  });
+
+  it("checks block IDs: required, base64 of at most 64 bytes, all of one length per blob; a list must be XML", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const missing = await fetch(`${url}&comp=block`, { method: "PUT", body: "x" });
+    expect(missing.status).toBe(400);
+    expect(await azureError(missing, "QueryParameterName")).toEqual({ code: "MissingRequiredQueryParameter", detail: "blockid" });
+    for (const bad of ["not base64!", Buffer.alloc(65, 1).toString("base64"), ""]) {
+      const refused = await putBlock(url, bad, "x");
+      expect(refused.status).toBe(400);
+      expect(await azureError(refused, "QueryParameterName")).toEqual({ code: "InvalidQueryParameterValue", detail: "blockid" });
+    }
+    expect((await putBlock(url, id(0), "x")).status).toBe(201);
+    const longer = await putBlock(url, Buffer.from("0000001").toString("base64"), "x");
+    expect(longer.status).toBe(400);
+    expect((await azureError(longer)).code).toBe("InvalidBlobOrBlock");
+    const notXml = await fetch(`${url}&comp=blocklist`, { method: "PUT", body: "<BlockList><Latest>" });
+    expect(notXml.status).toBe(400);
+    expect((await azureError(notXml)).code).toBe("InvalidXmlDocument");
+    const otherComp = await fetch(`${url}&comp=appendblock`, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob" }, body: "x" });
+    expect(otherComp.status).toBe(400);
+    expect(await azureError(otherComp, "QueryParameterName")).toEqual({ code: "InvalidQueryParameterValue", detail: "comp" });
+  });
+
+  it("by default takes a block of what Put Block takes at sv=2014-02-14 (4 MiB), and 413 above; maxBlockBytes lowers it", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    const tooLarge = await putBlock(url, id(0), Buffer.alloc(4 * 1024 * 1024 + 1));
+    expect(tooLarge.status).toBe(413);
+    expect(await azureError(tooLarge, "MaxLimit")).toEqual({ code: "RequestBodyTooLarge", detail: String(4 * 1024 * 1024) });
+    expect((await putBlock(url, id(0), Buffer.alloc(4 * 1024 * 1024))).status).toBe(201);
+    const small = await start({ packageApi: { maxBlockBytes: 10 } });
+    const smallUrl = await writeUrl(small);
+    expect((await putBlock(smallUrl, id(0), "x".repeat(11))).status).toBe(413);
+    expect((await putBlock(smallUrl, id(0), "x".repeat(10))).status).toBe(201);
+  });
+
+  it("applies the SAS rules of Put Blob: expiry, signature, a read SAS, and a bearer token refused and counted", async () => {
+    const simulator = await start({ packageApi: { writeUrlLifetimeSeconds: 60 } });
+    const url = await writeUrl(simulator);
+    expect((await putBlock(url, id(0), "AB")).status).toBe(201);
+    const withToken = await putBlock(url, id(1), "CD", { authorization: `Bearer ${await token(simulator)}` });
+    expect(withToken.status).toBe(403);
+    expect((await putBlockList(url, [["Latest", id(0)]], { authorization: "Bearer x" })).status).toBe(403);
+    expect(simulator.counters().blobAuthorizationAttempts).toBe(2);
+    const tampered = new URL(url);
+    tampered.searchParams.set("se", "2099-01-01T00:00:00Z");
+    expect(await azureError(await putBlock(tampered.href, id(1), "CD"), "AuthenticationErrorDetail")).toEqual({ code: "AuthenticationFailed", detail: "Signature did not match." });
+    simulator.clock.advance(60_000);
+    const late = await putBlockList(url, [["Latest", id(0)]]);
+    expect(late.status).toBe(403);
+    expect((await azureError(late, "AuthenticationErrorDetail")).detail).toMatch(/^Signed expiry time/);
+    expect(simulator.blobs()).toEqual([]);
+  });
+
+  it("Put Blob replaces a blob written from blocks and drops its blocks", async () => {
+    const simulator = await start();
+    const url = await writeUrl(simulator);
+    await putBlock(url, id(0), "AB");
+    await putBlockList(url, [["Latest", id(0)]]);
+    expect(await (await fetch(url)).text()).toBe("AB");
+    expect((await put(url, "whole")).status).toBe(201);
+    expect(await (await fetch(url)).text()).toBe("whole");
+    expect((await azureError(await putBlockList(url, [["Latest", id(0)]]))).code).toBe("InvalidBlockList");
+  });
+});
+
 describe("faults on the blob endpoints, by name", () => {
   it("a status fault on blobPut answers Azure's XML error and stores nothing; a truncate fault on blobGet cuts the body", async () => {
     const simulator = await start({
@@ -179,6 +309,28 @@ describe("faults on the blob endpoints, by name", () => {
     expect(counters.responses.blobPut).toEqual({ "201": 1, "503": 1 });
     expect(counters.faultsInjected).toBe(2);
     expect(counters.blobDownloads).toBe(1);
+  });
+
+  it("status faults on blobPutBlock and blobPutBlockList answer Azure's XML error and change nothing", async () => {
+    const simulator = await start({
+      faults: {
+        rules: [
+          { kind: "status", endpoint: "blobPutBlock", status: 500, times: 1 },
+          { kind: "status", endpoint: "blobPutBlockList", status: 503, times: 1 },
+        ],
+      },
+    });
+    const url = await writeUrl(simulator);
+    expect((await putBlock(url, id(0), "AB")).status).toBe(500);
+    expect((await putBlockList(url, [["Latest", id(0)]])).status).toBe(503);
+    // The faulted block was not kept: the list naming it is invalid until it is put again.
+    expect((await putBlockList(url, [["Latest", id(0)]])).status).toBe(400);
+    expect((await putBlock(url, id(0), "AB")).status).toBe(201);
+    expect((await putBlockList(url, [["Latest", id(0)]])).status).toBe(201);
+    const counters = simulator.counters();
+    expect(counters.responses.blobPutBlock).toEqual({ "500": 1, "201": 1 });
+    expect(counters.responses.blobPutBlockList).toEqual({ "503": 1, "400": 1, "201": 1 });
+    expect(counters.faultsInjected).toBe(2);
   });
 
   it("the default throttle leaves the blob store alone; naming blobGet throttles it", async () => {
