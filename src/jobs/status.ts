@@ -1,5 +1,5 @@
 import path from "node:path";
-import { processIsAlive } from "../workflows/folder-lock.ts";
+import { FolderLock } from "../workflows/folder-lock.ts";
 import type { JobsConfig } from "./config.ts";
 import { jobDir, readStateFile, stateFileName, type RunnerRecord, type RunSummary } from "./state.ts";
 
@@ -11,7 +11,7 @@ export interface JobStatus {
   schedule: string;
   timezone?: string;
   stateFile: string;
-  /** "running" when a live process runs it now; "interrupted" when the process that ran it is gone mid-run. */
+  /** "running" when a live process holds the job's lock mid-run; "interrupted" when the run's process is gone. */
   now: "idle" | "running" | "interrupted" | "never run";
   runningSince?: string;
   lastRun?: RunSummary;
@@ -43,7 +43,8 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<(Job
   const unrunnable = config.unrunnable.map((job): UnrunnableJobStatus => ({ job: job.name, ...job.written, now: "not runnable", configProblems: job.problems }));
   const runnable = await Promise.all(
     config.jobs.map(async (job): Promise<JobStatus> => {
-      const stateFile = path.join(jobDir(config.stateDir, job.name), stateFileName);
+      const dir = jobDir(config.stateDir, job.name);
+      const stateFile = path.join(dir, stateFileName);
       const base = {
         job: job.name,
         kind: job.kind.kind,
@@ -63,7 +64,9 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<(Job
       if (!record) return { ...base, now: "never run", runs: 0, failuresInARow: 0, skipped: 0, missed: false, ...nextRun };
       const lastStart = record.current?.startedAt ?? record.lastRun?.startedAt;
       const dueSinceLastStart = lastStart === undefined ? undefined : job.schedule.nextAfter(Date.parse(lastStart));
-      const running = record.current !== undefined && processIsAlive(record.current.pid);
+      // The job's lock, not the PID in the record: a PID is reused (a restarted container's runner is PID 1 again),
+      // and the lock also knows when its process started.
+      const running = record.current !== undefined && FolderLock.liveHolder(dir) !== undefined;
       return {
         ...base,
         now: record.current === undefined ? "idle" : running ? "running" : "interrupted",

@@ -7,12 +7,21 @@ const lockName = "lock";
 /** Lock files of this process that are held right now (a same-PID lock is otherwise taken for a dead one's). */
 const heldHere = new Set<string>();
 
-/** Who a lock file (or a takeover marker) names: `<pid> <nonce>`; a lock of an older version holds only the PID. */
+/**
+ * Who a lock file (or a takeover marker) names: `<pid> <nonce> <start>`, `start` being when that process started
+ * (Linux), so a lock left by a process whose PID another process has since been given is seen as dead: in a
+ * container a restarted runner is often PID 1 again. A lock of an older version holds `<pid> <nonce>` or only the PID.
+ */
 interface Holder {
   pid: number;
+  /** When the process started, where the system tells. */
+  start: string | undefined;
   /** The whole content: unique per lock, so it tells one lock file from the next. */
   text: string;
 }
+
+/** This process's start, as lock files record it. */
+const ownStart = processStart(process.pid);
 
 /** Who takes a lock, for the message a second taker gets: "<what> is in use by <holder> (process N)". */
 export interface LockNames {
@@ -46,7 +55,7 @@ export class FolderLock {
    */
   static async acquire(dir: string, names: LockNames): Promise<FolderLock> {
     const lock = path.join(dir, lockName);
-    const token = `${process.pid} ${randomUUID()}`;
+    const token = [process.pid, randomUUID(), ...(ownStart !== undefined ? [ownStart] : [])].join(" ");
     const mine = path.join(dir, `${lockName}.new-${process.pid}-${randomUUID()}`);
     writeFileSync(mine, token);
     let busy: number | undefined;
@@ -67,6 +76,15 @@ export class FolderLock {
       rmSync(mine, { force: true });
     }
     throw new Error(`cannot lock ${names.what}: process ${busy ?? "?"} keeps taking over its stale lock; if ${names.holder} is not running, remove ${lock}*`);
+  }
+
+  /**
+   * The PID of the live process that holds `<dir>/lock`, or undefined when none does (no lock, or one a process
+   * that is gone left behind). Takes, changes and waits for nothing: for status output.
+   */
+  static liveHolder(dir: string): number | undefined {
+    const holder = readHolder(path.join(dir, lockName));
+    return holder && isLive(holder) ? holder.pid : undefined;
   }
 
   static #won(dir: string, lock: string, token: string): FolderLock {
@@ -128,18 +146,37 @@ function readHolder(file: string): Holder | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  return { pid: Number(text.split(" ")[0]), text };
+  const [pid, , start] = text.split(" ");
+  return { pid: Number(pid), start, text };
 }
 
-/** A holder whose process runs. Our own PID counts only for a lock this process holds: otherwise it is a previous incarnation's (PIDs restart in containers). */
+/**
+ * A holder whose process runs. Our own PID counts only for a lock this process holds: otherwise it is a previous
+ * incarnation's (PIDs restart in containers). Another PID counts when its process started when the lock says.
+ */
 function isLive(holder: Holder): boolean {
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   if (holder.pid === process.pid) return heldHere.has(holder.text);
-  return processIsAlive(holder.pid);
+  if (!processIsAlive(holder.pid)) return false;
+  const start = holder.start === undefined ? undefined : processStart(holder.pid);
+  return start === undefined || start === holder.start;
+}
+
+/**
+ * When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined where the
+ * system does not tell (no /proc). The fields after the command name, which may hold spaces, start at field 3.
+ */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a process with this PID runs (EPERM: it runs, as another user). */
-export function processIsAlive(pid: number): boolean {
+function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

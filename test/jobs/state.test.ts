@@ -6,6 +6,7 @@ import { loadJobsConfig } from "../../src/jobs/config.ts";
 import { runJobs } from "../../src/jobs/runner.ts";
 import { jobDir, JobStateFile, StateFileError, stateFileName } from "../../src/jobs/state.ts";
 import { jobStatuses } from "../../src/jobs/status.ts";
+import { FolderLock } from "../../src/workflows/folder-lock.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
 import { collectingLog, folderKind, prodSecret, scratch, testHost, twoEnvironments, writeJobsFile } from "./support.ts";
 
@@ -77,6 +78,52 @@ describe("the runner and a state file", () => {
     const statuses = await jobStatuses(config, Date.now());
     expect(statuses.find((s) => s.job === "damaged")).toMatchObject({ problem: expect.stringContaining(`state file ${file} is damaged`) });
     expect(statuses.find((s) => s.job === "fine")).toMatchObject({ now: "idle", runs: 1, lastRun: { result: "ok" } });
+  });
+
+  describe("running or interrupted: decided by the job's lock, not the PID in the record (a restarted container's runner gets the same PID)", () => {
+    const startedAt = "2026-01-01T01:00:00.000Z";
+    /** The `fine` job's record says a run by `pid` is going on; its lock file holds `lock`, if given. */
+    async function midRun(pid: number, lock?: string) {
+      const config = loadJobsConfig(writeJobsFile(scratch(), twoEnvironments + jobs(".")), [folderKind]);
+      const dir = jobDir(config.stateDir, "fine");
+      const state = await JobStateFile.open(dir, "fine", "folder-count", () => ({ runs: 0 }));
+      await state.updateRecord({ ...state.record, current: { trigger: "schedule", startedAt, pid } });
+      if (lock !== undefined) writeFileSync(path.join(dir, "lock"), lock);
+      return { config, dir, now: async () => (await jobStatuses(config, Date.now())).find((s) => s.job === "fine")?.now };
+    }
+    /** When process `pid` started, as /proc tells (what a lock file records beside the PID). */
+    const startOf = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+    };
+
+    it("the recorded PID is now this live process's, whose earlier incarnation was killed leaving its lock: interrupted", async () => {
+      const { now } = await midRun(process.pid, `${process.pid} 5b7c-killed-incarnation ${startOf(process.pid)}`);
+      expect(await now()).toBe("interrupted");
+    });
+
+    it("the recorded PID is now another live process's (the lock's start time is not that process's): interrupted", async () => {
+      const { now } = await midRun(process.ppid, `${process.ppid} 5b7c-killed-incarnation 1`);
+      expect(await now()).toBe("interrupted");
+    });
+
+    it("no lock left at all: interrupted, whatever process has the recorded PID now", async () => {
+      const { now } = await midRun(process.ppid);
+      expect(await now()).toBe("interrupted");
+    });
+
+    it("the lock held by a live process, this one or another: running", async () => {
+      const held = await midRun(process.pid);
+      const lock = await FolderLock.acquire(held.dir, { what: "job 'fine'", holder: "another runner" });
+      try {
+        expect(await held.now()).toBe("running");
+      } finally {
+        lock.release();
+      }
+      expect(await held.now()).toBe("interrupted");
+      const { now } = await midRun(process.ppid, `${process.ppid} 9e1d-live-runner ${startOf(process.ppid)}`);
+      expect(await now()).toBe("running");
+    });
   });
 
   it("a run cut off by a crash shows as interrupted, and the next run records it so and goes on", async () => {

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FolderLock } from "../../src/workflows/folder-lock.ts";
 import { SyncJournal } from "../../src/workflows/journal.ts";
 import { tempDir } from "./support.ts";
 
@@ -67,6 +68,16 @@ describe("the output folder's lock", () => {
     // The others are told who holds the folder.
     for (const refusal of refusals) expect(refusal).toMatch(/^lost .*in use by another sync \(process \d+\)/);
   }, 120_000);
+
+  it("is taken over from a killed process whose PID a live process has since been given (the lock's start time is not that process's)", async () => {
+    const dir = tempDir("fno-lock-");
+    // A restarted container's runner gets the killed one's PID; here the parent process stands for it.
+    writeFileSync(path.join(dir, "lock"), `${process.ppid} 3c2d-killed-holder 1`);
+    const lock = await FolderLock.acquire(dir, { what: "the folder", holder: "another run" });
+    expect(FolderLock.liveHolder(dir)).toBe(process.pid);
+    lock.release();
+    expect(FolderLock.liveHolder(dir)).toBeUndefined();
+  });
 
   it("is taken over even when the process that was taking it over died halfway", async () => {
     const out = tempDir("fno-lock-");
