@@ -5,7 +5,7 @@ import { outcomeUnknown } from "../../../src/jobs/kinds/upload-folder.ts";
 import type { Simulator } from "../../../src/simulator/index.ts";
 import { stateDirName } from "../../../src/workflows/journal.ts";
 import { packageDigests } from "../../../src/workflows/package-store.ts";
-import { landed, leftOver, namesIn } from "./support.ts";
+import { landed, leftOver, namesIn, sha256 } from "./support.ts";
 
 export interface UploadTally {
   success: number;
@@ -66,6 +66,46 @@ export async function assertExportsSettled(sim: Simulator, activityId: string, f
   expect(stored.length, "no package stored twice").toBe(new Set(stored).size);
   expect(namesIn(folder).filter((name) => !name.endsWith(".zip"))).toEqual([stateDirName]);
   return messages.length;
+}
+
+/**
+ * Every export the package API ran is on disk once, as `<execution ID>.zip` with the SHA-256 of the package the
+ * simulator produced, and nothing else is: no export was lost, none stored twice or under another name.
+ */
+export function assertPackageExportsSettled(sim: Simulator, folder: string): number {
+  const exports = sim.packageExecutions().filter((e) => e.direction === "export");
+  expect(exports.filter((e) => e.status !== "Succeeded").map((e) => `${e.executionId} ${e.status}`), "exports not finished").toEqual([]);
+  const onDisk = new Map(namesIn(folder).map((name) => [name, sha256(readFileSync(path.join(folder, name)))]));
+  expect(onDisk).toEqual(new Map(exports.map((e) => [`${e.executionId}.zip`, e.packageSha256])));
+  return exports.length;
+}
+
+/**
+ * Every dropped package is in success/ or error/ exactly once with its own bytes, nothing is left anywhere else,
+ * and each was imported exactly once: one accepted ImportFromPackage call per package, under the execution its
+ * status file names, which read those bytes and whose final status decided success or error.
+ */
+export function assertPackageImportsSettled(sim: Simulator, folder: string, dropped: ReadonlyMap<string, string>): { success: number; error: number } {
+  expect(leftOver(folder), `${folder}: nothing left outside success/ and error/`).toEqual([]);
+  const places = groupBy(landed(folder), (l) => l.record.file);
+  expect([...places.keys()].sort()).toEqual([...dropped.keys()].sort());
+  const accepted = sim.importCalls().filter((c) => c.executionId !== null);
+  expect(accepted.length, "one ImportFromPackage call per package").toBe(dropped.size);
+  const executions = new Map(sim.packageExecutions().map((e) => [e.executionId, e]));
+  const tally = { success: 0, error: 0 };
+  for (const [file, digest] of dropped) {
+    const [place, ...again] = places.get(file)!;
+    expect(again, `${file} is in success/ or error/ once`).toEqual([]);
+    expect(place!.dataSha256, `${file}'s bytes`).toBe(digest);
+    const executionId = place!.record.executionId!;
+    expect(accepted.filter((c) => c.executionId === executionId), `${file} imported exactly once`).toHaveLength(1);
+    const execution = executions.get(executionId)!;
+    expect(execution.packageSha256, `${file}: the package F&O read`).toBe(digest);
+    expect(place!.record.status).toBe(execution.status);
+    expect(place!.where).toBe(execution.status === "Succeeded" ? "success" : "error");
+    tally[place!.where]++;
+  }
+  return tally;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
