@@ -1,8 +1,7 @@
-import { openAsBlob } from "node:fs";
 import { stat } from "node:fs/promises";
 import { errorCodes, ToolError } from "../errors/index.ts";
 import { blobOperations, FnoError } from "./errors.ts";
-import type { Transport } from "./transport.ts";
+import type { SendOptions, Transport } from "./transport.ts";
 
 const MiB = 1024 * 1024;
 
@@ -27,8 +26,8 @@ export interface BlobUploadSettings {
   blockBytes: number;
   /**
    * Blocks in flight at once. Default 4: a few concurrent requests hide each one's round trip to the storage, while
-   * memory stays bounded (fetch may hold a block it sends, so at most this many blocks are held) and a flow host
-   * or a small VM sharing a link with other work is not saturated.
+   * a flow host or a small VM sharing a link with other work is not saturated. Memory does not grow with it: each
+   * block streams from disk with the socket's backpressure.
    */
   concurrency: number;
 }
@@ -117,22 +116,23 @@ export class BlobBlockError extends FnoError {
  *
  * - One Put Blob is streamed from disk by Transport.sendFile; a retry resends the file, and writing the same blob
  *   again replaces it.
- * - Blocks are read from disk as they are sent (a file-backed Blob slice), at most `concurrency` at a time; each is
- *   retried alone by the transport's policy, since putting a block again under the same ID replaces it. The first
- *   block that fails stops the others and is reported with its number and byte range. Put Block List then commits
- *   the blocks in order; sending the same list again commits the same blob, so it is retried too.
+ * - Each block streams from its byte range of the file through Transport.sendFile too, at most `concurrency` at a
+ *   time; each is retried alone by the transport's policy, since putting a block again under the same ID replaces
+ *   it. The first block that fails stops the others and is reported with its number and byte range. Put Block List
+ *   then commits the blocks in order; sending the same list again commits the same blob, so it is retried too.
  * - Block IDs are the block's number, zero-padded, in base64: all of one length, as Azure requires.
  */
 export async function uploadFile(transport: Transport, url: string, file: string, settings: BlobUploadSettings, signal: AbortSignal | undefined): Promise<void> {
   const { size } = await stat(file);
   const plan = planUpload(url, file, size, settings);
+  // Every request is a SAS PUT, safe to repeat, without the F&O token.
+  const sendOptions = (abort: AbortSignal | undefined): SendOptions => ({ operation: blobOperations.upload, retry: "idempotent", authorize: false, signal: abort });
   if (plan.kind === "single") {
     const headers = { "x-ms-blob-type": "BlockBlob", "content-type": "application/octet-stream" };
-    await transport.sendFile(new Request(url, { method: "PUT", headers }), file, { operation: blobOperations.upload, retry: "idempotent", authorize: false, signal });
+    await transport.sendFile(new Request(url, { method: "PUT", headers }), file, sendOptions(signal));
     return;
   }
 
-  const source = await openAsBlob(file);
   const ids = Array.from({ length: plan.count }, (_, index) => Buffer.from(String(index).padStart(6, "0")).toString("base64"));
   // Aborted by the caller's signal, or by the first block that fails, so the blocks still in flight stop.
   const stop = new AbortController();
@@ -147,14 +147,8 @@ export async function uploadFile(transport: Transport, url: string, file: string
       const end = Math.min(size, start + plan.blockBytes);
       const step = `Put Block ${index + 1} of ${plan.count} (bytes ${start}-${end - 1})`;
       try {
-        const body = source.slice(start, end);
-        const response = await transport.send(new Request(withQuery(url, `comp=block&blockid=${encodeURIComponent(ids[index]!)}`), { method: "PUT", body }), {
-          operation: blobOperations.upload,
-          retry: "idempotent",
-          authorize: false,
-          signal: stop.signal,
-        });
-        await response.body?.cancel();
+        const block = new Request(withQuery(url, `comp=block&blockid=${encodeURIComponent(ids[index]!)}`), { method: "PUT" });
+        await transport.sendFile(block, file, sendOptions(stop.signal), { start, end });
       } catch (err) {
         failure ??= { error: err instanceof FnoError ? new BlobBlockError(err, step) : err };
         stop.abort(failure.error);
@@ -174,12 +168,7 @@ export async function uploadFile(transport: Transport, url: string, file: string
   // x-ms-blob-content-type: the committed blob gets the content type one Put Blob would have given it.
   const headers = { "content-type": "application/xml", "x-ms-blob-content-type": "application/octet-stream" };
   try {
-    const response = await transport.send(new Request(withQuery(url, "comp=blocklist"), { method: "PUT", headers, body: list }), {
-      operation: blobOperations.upload,
-      retry: "idempotent",
-      authorize: false,
-      signal,
-    });
+    const response = await transport.send(new Request(withQuery(url, "comp=blocklist"), { method: "PUT", headers, body: list }), sendOptions(signal));
     await response.body?.cancel();
   } catch (err) {
     throw err instanceof FnoError ? new BlobBlockError(err, `Put Block List (${plan.count} blocks)`) : err;

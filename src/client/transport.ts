@@ -53,6 +53,12 @@ export interface RetryEvent {
   reason: string;
 }
 
+/** Bytes `start` up to, not including, `end` of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /** A 2xx answer whose body is a Node stream, read once by the caller (`sendStreamed`). */
 export interface StreamedResponse {
   status: number;
@@ -163,21 +169,24 @@ export class Transport {
    * PUTs a file's bytes, read from disk for each attempt (a retry resends it from its first byte), and resolves
    * with the 2xx answer's status; anything else rejects with FnoError. `request` carries the URL and headers, not
    * the body. The bytes go through node:http, whose socket backpressure keeps memory flat: fetch reads a request
-   * body ahead of the socket, and held a 400 MB file in memory while sending it.
+   * body ahead of the socket, and held a 400 MB file in memory while sending it. `range` sends only those bytes
+   * (a Put Block's), so each block of a large upload streams from disk the same way.
    */
-  async sendFile(request: Request, file: string, options: SendOptions): Promise<number> {
+  async sendFile(request: Request, file: string, options: SendOptions, range?: ByteRange): Promise<number> {
     const custom = this.#fetch;
-    const { size } = await stat(file);
+    const { start, end } = range ?? { start: 0, end: (await stat(file)).size };
     const link = linkedSignal(options.signal);
     try {
       const reply = await this.#exchange(request, options, link.signal, async (outgoing, signal) => {
         if (custom) {
-          const response = await custom(new Request(outgoing, { body: await openAsBlob(file) }));
+          const response = await custom(new Request(outgoing, { body: (await openAsBlob(file)).slice(start, end) }));
           return fetchReply(response, () => response.status);
         }
         const headers = new Headers(outgoing.headers);
-        headers.set("content-length", String(size));
-        const answer = await httpSend(outgoing.url, { method: outgoing.method, headers, signal, body: createReadStream(file) });
+        headers.set("content-length", String(end - start));
+        // createReadStream's `end` is inclusive; an empty range reads nothing.
+        const body = end > start ? createReadStream(file, { start, end: end - 1 }) : Readable.from([]);
+        const answer = await httpSend(outgoing.url, { method: outgoing.method, headers, signal, body });
         return nodeReply(answer, outgoing.url, () => answer.statusCode ?? 0);
       });
       const status = reply.value();
