@@ -190,7 +190,9 @@ export class Transport {
         return nodeReply(answer, outgoing.url, () => answer.statusCode ?? 0);
       });
       const status = reply.value();
-      await reply.discard();
+      // Read to its end (a PUT's answer is empty), not discarded: a discarded answer closes its connection, and
+      // each block of a large upload would open a new one (a TLS handshake per block).
+      await reply.text();
       return status;
     } finally {
       link.release();
