@@ -2,7 +2,7 @@ import { defaultMaxListeners, setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { DownloadIntegrityError, FnoError, type DequeueMessage, type FnoClient, type RetryBudget } from "../client/index.ts";
-import { stateDirName, SyncJournal } from "./journal.ts";
+import { stateDirName, SyncJournal, type JournalEntry } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
 import { flushFolder } from "./durable.ts";
 import { downloadPackage, fileMatches, packageFileName, UnreadablePackageError } from "./package-store.ts";
@@ -129,6 +129,22 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
   const inFlight = new Map<string, Promise<boolean>>();
   const acknowledged = new Set<string>();
 
+  /**
+   * Journal lines a worker does not wait for before its next message: an acknowledgement's (F&O already has it;
+   * a line lost in a crash only has a rerun's acknowledgement refused, as after a crash at "acknowledged").
+   * Waiting for that flush took 3 ms of each message's 85 at 16 workers. A failed one stops the run.
+   */
+  const unawaited = new Set<Promise<void>>();
+  let journalFailure: { error: unknown } | undefined;
+  const recordLater = (entry: JournalEntry, onFlushed: () => void) => {
+    const line = journal.record(entry).then(onFlushed, (err: unknown) => {
+      journalFailure ??= { error: err };
+      run.abort(err);
+    });
+    unawaited.add(line);
+    void line.then(() => unawaited.delete(line));
+  };
+
   const problem = (correlationId: string, stage: SyncProblem["stage"], err: unknown) => {
     const error = err instanceof Error ? err.message : String(err);
     summary.problems.push({ correlationId, stage, error });
@@ -154,8 +170,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       return false;
     }
     onStep?.("acknowledged", id);
-    await journal.record({ type: "acked", correlationId: id });
-    onStep?.("acked-journaled", id);
+    recordLater({ type: "acked", correlationId: id }, () => onStep?.("acked-journaled", id));
     acknowledged.add(id);
     summary.acknowledged++;
     emit({ type: "acknowledged", correlationId: id });
@@ -289,6 +304,8 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
       }),
     );
     const outcomes = await Promise.allSettled(workers);
+    await Promise.all(unawaited);
+    if (journalFailure) throw journalFailure.error;
     // The first failure aborted the run, so the abort reason is the cause; the other workers only stopped.
     if (outcomes.some((o) => o.status === "rejected")) throw signal.reason;
   } finally {
