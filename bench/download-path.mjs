@@ -7,7 +7,7 @@ const [url, out, token] = process.argv.slice(2);
 const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 const client = new FnoClient({ environmentUrl: new URL(url).origin, credential });
 const started = performance.now();
-const sink = new FileSink(out, { hash: false });
+const sink = await FileSink.open(out, { hash: false });
 try {
   await client.downloadTo(url, sink);
 } finally {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { close as closeFd, createReadStream, fsync, ftruncateSync, openSync, readdirSync, writeSync } from "node:fs";
+import { close as closeFd, createReadStream, fsync, ftruncateSync, open, readdirSync, writeSync } from "node:fs";
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -29,6 +29,12 @@ export interface StoreResult extends StoredPackage {
   keptAs: string | undefined;
 }
 
+export interface FileSinkOptions {
+  hash: boolean;
+  /** Keep a copy of the bytes in memory while they are at most this long (default 0: none). */
+  keepBytes?: number;
+}
+
 /**
  * A download's bytes into a file, hashed on the way. Writes are synchronous: one system call per chunk and no
  * stream machinery, the cheapest path measured (bench/download.ts); a restart empties the file and the hash.
@@ -37,12 +43,24 @@ export class FileSink implements DownloadSink {
   readonly #fd: number;
   #hash: Hash | undefined;
   readonly #hashing: boolean;
+  /** A copy of what was written while it is at most `keepBytes` long (see `contents`). */
+  readonly #keepBytes: number;
+  #kept: Buffer[] = [];
   bytes = 0;
 
-  constructor(file: string, options: { hash: boolean }) {
-    this.#fd = openSync(file, "w");
+  private constructor(fd: number, options: FileSinkOptions) {
+    this.#fd = fd;
     this.#hashing = options.hash;
     this.#hash = options.hash ? createHash("sha256") : undefined;
+    this.#keepBytes = options.keepBytes ?? 0;
+  }
+
+  /**
+   * Creates (or empties) `file`. Opened off the event loop: creating a file waits for the file system's journal
+   * (ext4 behind a concurrent fsync), and a sync run creating one per message stalled every other worker.
+   */
+  static async open(file: string, options: FileSinkOptions): Promise<FileSink> {
+    return new FileSink(await promisify(open)(file, "w"), options);
   }
 
   write(chunk: Uint8Array): void {
@@ -50,12 +68,20 @@ export class FileSink implements DownloadSink {
     // At an explicit position: after a restart the file is empty but the descriptor's offset is not.
     for (let at = 0; at < chunk.length; ) at += writeSync(this.#fd, chunk, at, chunk.length - at, this.bytes + at);
     this.bytes += chunk.length;
+    if (this.bytes <= this.#keepBytes) this.#kept.push(Buffer.from(chunk));
+    else if (this.#kept.length > 0) this.#kept = [];
   }
 
   restart(): void {
     ftruncateSync(this.#fd, 0);
     this.#hash = this.#hashing ? createHash("sha256") : undefined;
+    this.#kept = [];
     this.bytes = 0;
+  }
+
+  /** Everything written, when it is at most `keepBytes` long: the file's bytes, to check without reading it back. */
+  contents(): Buffer | undefined {
+    return this.bytes <= this.#keepBytes ? Buffer.concat(this.#kept) : undefined;
   }
 
   /** SHA-256 (hex) of what was written, when hashing. */
@@ -107,10 +133,20 @@ export async function streamInto(sink: FileSink, body: ReadableStream<Uint8Array
 /**
  * Fills `tmp` through a FileSink and closes it (synced to disk when `flush`); on any failure the file is
  * removed. The one way every download path here writes bytes to a file; the callers then put it under its name.
+ * `makeFolder` creates tmp's folder when it is missing: when the file cannot be created, not before every file
+ * (a file system call each, for every package of a sync).
  */
-export async function fillTemporary<T>(tmp: string, fill: (sink: FileSink) => Promise<T>, options: { flush: boolean; hash: boolean }): Promise<{ sink: FileSink; result: T }> {
+export async function fillTemporary<T>(
+  tmp: string,
+  fill: (sink: FileSink) => Promise<T>,
+  options: FileSinkOptions & { flush: boolean; makeFolder?: boolean },
+): Promise<{ sink: FileSink; result: T }> {
   try {
-    const sink = new FileSink(tmp, { hash: options.hash });
+    const sink = await FileSink.open(tmp, options).catch(async (err: NodeJS.ErrnoException) => {
+      if (!options.makeFolder || err.code !== "ENOENT") throw err;
+      await mkdir(path.dirname(tmp), { recursive: true });
+      return FileSink.open(tmp, options);
+    });
     let result: T;
     try {
       result = await fill(sink);
@@ -173,14 +209,13 @@ export async function downloadPackage(
  */
 async function stagePackage(outDir: string, fileName: string, fill: (sink: FileSink) => Promise<boolean>, onFilled?: () => void): Promise<StoreResult> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
-  await mkdir(tmpDir, { recursive: true });
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
-  const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true });
+  const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true, keepBytes: zipInMemoryBytes, makeFolder: true });
   onFilled?.();
   try {
-    await checkZip(tmp).catch((err: unknown) => {
+    await checkZip(sink.contents() ?? tmp).catch((err: unknown) => {
       throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
     });
     const stored = { file: final, bytes: sink.bytes, sha256: sink.digest() };
@@ -247,12 +282,13 @@ export class UnreadablePackageError extends Error {
 }
 
 /**
- * Reads the zip's central directory entry by entry: a truncated or non-zip file fails here. Entry names are
+ * Reads the zip's central directory (of a file, or of its bytes) entry by entry: a truncated or non-zip file fails here. Entry names are
  * not judged: a name that is unsafe to extract does not make the package unsafe to store (extract.ts refuses it).
  */
-export function checkZip(file: string): Promise<number> {
+export function checkZip(zipFile: string | Buffer): Promise<number> {
+  const options = { lazyEntries: true, autoClose: true, decodeStrings: false };
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: false }, (err, zip) => {
+    const opened = (err: Error | null, zip: yauzl.ZipFile | undefined) => {
       if (err || !zip) return reject(new UnreadablePackageError(`not a readable zip: ${err?.message ?? "no archive"}`));
       let entries = 0;
       zip.on("entry", () => {
@@ -262,9 +298,18 @@ export function checkZip(file: string): Promise<number> {
       zip.on("end", () => resolve(entries));
       zip.on("error", (e: Error) => reject(new UnreadablePackageError(`not a readable zip: ${e.message}`)));
       zip.readEntry();
-    });
+    };
+    if (typeof zipFile === "string") yauzl.open(zipFile, options, opened);
+    else yauzl.fromBuffer(zipFile, options, opened);
   });
 }
+
+/**
+ * Packages up to this size are checked from a copy kept in memory as they are written: from a file, yauzl reads
+ * each central directory entry with two system calls, which for small packages was most of a sync's time per
+ * message outside its requests. At most this much per worker.
+ */
+const zipInMemoryBytes = 256 * 1024;
 
 /** SHA-256 of every package (`*.zip`) in a folder, by file name, read as streams. */
 export async function packageDigests(dir: string): Promise<Map<string, string>> {
