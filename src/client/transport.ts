@@ -34,7 +34,7 @@ export interface TransportOptions {
   credential: TokenCredential;
   /**
    * Sends every request through this function instead of the network stack (HTTP mocks, scripted tests).
-   * Without it, calls go through the global fetch and streamed downloads through undici's request API.
+   * Without it, every request goes through node:http (see `send` for why not the global fetch).
    */
   fetch?: (request: Request) => Promise<Response>;
   /** The retry policy; what is not given comes from `defaultRetryOptions`. */
