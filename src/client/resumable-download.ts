@@ -5,7 +5,7 @@ import { errorCode, type Transport } from "./transport.ts";
 
 /** Where a download's bytes go. Writes come in order; a restart voids everything written before it. */
 export interface DownloadSink {
-  /** Takes the next bytes. A sink that writes synchronously returns nothing, which keeps the loop cheap. */
+  /** Takes the next bytes, which are the sink's to keep (never reused). A sink that writes synchronously returns nothing, which keeps the loop cheap. */
   write(chunk: Uint8Array): void | Promise<void>;
   /** The server ignored the Range request, or the package changed: the bytes come again from the first. */
   restart(): void | Promise<void>;

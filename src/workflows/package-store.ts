@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { close as closeFd, createReadStream, fsync, ftruncateSync, open, readdirSync, writeSync } from "node:fs";
+import { close as closeFd, createReadStream, fsync, ftruncateSync, open, readdirSync, writevSync } from "node:fs";
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -36,8 +36,10 @@ export interface FileSinkOptions {
 }
 
 /**
- * A download's bytes into a file, hashed on the way. Writes are synchronous: one system call per chunk and no
- * stream machinery, the cheapest path measured (bench/download.ts); a restart empties the file and the hash.
+ * A download's bytes into a file, hashed on the way. Writes are synchronous and gathered: the chunks (not copies;
+ * a body's chunks are never reused) are held until about 1 MiB and then written with one positioned `writev`,
+ * no stream machinery, the cheapest path measured (bench/download.ts). `close` writes what is held before it
+ * syncs; a restart empties the file, what is held and the hash.
  */
 export class FileSink implements DownloadSink {
   readonly #fd: number;
@@ -46,6 +48,10 @@ export class FileSink implements DownloadSink {
   /** A copy of what was written while it is at most `keepBytes` long (see `contents`). */
   readonly #keepBytes: number;
   #kept: Buffer[] = [];
+  /** Chunks taken but not yet written, and their length; they go at `bytes - heldBytes`. */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  /** Bytes taken, held ones included. */
   bytes = 0;
 
   private constructor(fd: number, options: FileSinkOptions) {
@@ -65,14 +71,34 @@ export class FileSink implements DownloadSink {
 
   write(chunk: Uint8Array): void {
     this.#hash?.update(chunk);
-    // At an explicit position: after a restart the file is empty but the descriptor's offset is not.
-    for (let at = 0; at < chunk.length; ) at += writeSync(this.#fd, chunk, at, chunk.length - at, this.bytes + at);
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
     this.bytes += chunk.length;
     if (this.bytes <= this.#keepBytes) this.#kept.push(Buffer.from(chunk));
     else if (this.#kept.length > 0) this.#kept = [];
+    if (this.#heldBytes >= writeBatchBytes) this.#writeHeld();
+  }
+
+  /** Writes the held chunks, at an explicit position: after a restart the file is empty but the descriptor's offset is not. */
+  #writeHeld(): void {
+    let at = this.bytes - this.#heldBytes;
+    let chunks = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    while (chunks.length > 0) {
+      let written = writevSync(this.#fd, chunks, at);
+      at += written;
+      // A short write: drop what went out and write the rest.
+      let i = 0;
+      while (i < chunks.length && written >= chunks[i]!.length) written -= chunks[i++]!.length;
+      chunks = chunks.slice(i);
+      if (written > 0) chunks[0] = chunks[0]!.subarray(written);
+    }
   }
 
   restart(): void {
+    this.#held = [];
+    this.#heldBytes = 0;
     ftruncateSync(this.#fd, 0);
     this.#hash = this.#hashing ? createHash("sha256") : undefined;
     this.#kept = [];
@@ -92,12 +118,16 @@ export class FileSink implements DownloadSink {
   /** Closes the file, first syncing it to disk when asked; off the event loop, where a slow disk stalls nothing else. */
   async close(options: { flush: boolean }): Promise<void> {
     try {
+      this.#writeHeld();
       if (options.flush) await promisify(fsync)(this.#fd);
     } finally {
       await promisify(closeFd)(this.#fd);
     }
   }
 }
+
+/** How much FileSink gathers before one write: 16 of a socket's 64 KiB reads. */
+const writeBatchBytes = 1 << 20;
 
 /**
  * Streams a download to a temporary file, flushes it, checks its length against Content-Length and that it
