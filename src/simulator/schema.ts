@@ -143,6 +143,23 @@ const entityErrors = {
   },
 };
 
+/**
+ * A list of outcome rules: the first whose match fields all agree decides the status, and what GetExecutionErrors
+ * and the error files report. Package executions and recurring imports match on different fields and end in
+ * different statuses; everything else about a rule is the same.
+ */
+function outcomeRules(match: Record<string, unknown>, statuses: readonly string[]) {
+  return {
+    type: "array",
+    items: {
+      type: "object",
+      required: ["status"],
+      additionalProperties: false,
+      properties: { ...match, status: { enum: statuses }, errors: { type: "array", items: executionError }, entityErrors },
+    },
+  };
+}
+
 const packageApi = {
   type: "object",
   additionalProperties: false,
@@ -173,23 +190,10 @@ const packageApi = {
     // Uploads are held in memory.
     maxBlobBytes: { type: "integer", minimum: 0, maximum: 1024 * 1024 * 1024 },
     maxBlockBytes: { type: "integer", minimum: 0, maximum: 1024 * 1024 * 1024 },
-    outcomes: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["status"],
-        additionalProperties: false,
-        properties: {
-          direction: { enum: ["export", "import"] },
-          definitionGroupId: { type: "string" },
-          legalEntityId: { type: "string" },
-          entity: { type: "string" },
-          status: { enum: ["Succeeded", "PartiallySucceeded", "Failed", "Canceled", "Unknown"] },
-          errors: { type: "array", items: executionError },
-          entityErrors,
-        },
-      },
-    },
+    outcomes: outcomeRules(
+      { direction: { enum: ["export", "import"] }, definitionGroupId: { type: "string" }, legalEntityId: { type: "string" }, entity: { type: "string" } },
+      ["Succeeded", "PartiallySucceeded", "Failed", "Canceled", "Unknown"],
+    ),
   },
 };
 
@@ -228,22 +232,10 @@ const options = {
       properties: {
         pickupAfterSeconds: seconds,
         processingSeconds: seconds,
-        outcomes: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["status"],
-            additionalProperties: false,
-            properties: {
-              activityId: guid,
-              entity: { type: "string" },
-              company: { type: "string" },
-              status: { enum: ["Processed", "ProcessedWithErrors", "PreProcessingError", "PostProcessingError", "PostProcessingFailed"] },
-              errors: { type: "array", items: executionError },
-              entityErrors,
-            },
-          },
-        },
+        outcomes: outcomeRules(
+          { activityId: guid, entity: { type: "string" }, company: { type: "string" } },
+          ["Processed", "ProcessedWithErrors", "PreProcessingError", "PostProcessingError", "PostProcessingFailed"],
+        ),
       },
     },
     packageApi,
