@@ -10,6 +10,7 @@ import { packageDigests, packageFileName } from "../../src/workflows/package-sto
 import { repoRoot } from "../support/shared.ts";
 import type { CrashRun, CrashRunReport } from "./crash-run.ts";
 import { expectedPackages, simulatorClient, tempDir } from "./support.ts";
+import { SeededRandom } from "../../src/simulator/random.ts";
 
 /*
  * Two ways to crash a sync, then rerun it on the same folder and check that nothing is lost or written twice.
@@ -127,17 +128,6 @@ describe("sync crashed at each step of store-then-acknowledge, then rerun", () =
   }, 60_000);
 });
 
-/** Deterministic kill points: the same seed kills at the same moments on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Runs `fno-connector sync` as a real child process. With `killAfterMs`, it is killed with SIGKILL that long
@@ -176,7 +166,9 @@ function runSync(outDir: string, killAfterMs?: number): Promise<{ code: number |
 describe("the real CLI killed with SIGKILL at seeded points, then rerun", () => {
   it(`loses nothing and writes nothing twice over ${kills} kills`, async () => {
     const outDir = tempDir("fno-crash-kill-");
-    const random = mulberry32(20261121);
+    // Deterministic kill points: the same seed kills at the same moments on every machine.
+    const dice = new SeededRandom(20261121);
+    const random = () => dice.next();
     for (let i = 0; i < kills; i++) {
       const result = await runSync(outDir, 50 + Math.floor(random() * 250));
       expect(result.signal, `run ${i + 1} was to be killed mid-work: ${result.stderr}`).toBe("SIGKILL");

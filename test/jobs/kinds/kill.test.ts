@@ -17,6 +17,7 @@ import { assertExportsSettled, assertUploadsSettled } from "./assertions.ts";
 import type { KillRun } from "./kill-run.ts";
 import { writeDataPackage } from "../../workflows/package-support.ts";
 import { clientFor, dropFiles, jobContext, landed, leftOver, namesIn, sha256, tempDir } from "./support.ts";
+import { SeededRandom } from "../../../src/simulator/random.ts";
 
 /*
  * Upload and download jobs run in child processes that SIGKILL themselves at seeded points (the occurrence of a
@@ -55,17 +56,6 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.close());
 
-/** Deterministic kill points: the same seed kills at the same occurrences on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the job in a child process until it kills itself; resolves with how it ended. */
 function runKilled(run: Omit<KillRun, "connection">, connection = sim.connection): Promise<{ signal: NodeJS.Signals | null; code: number | null; output: string }> {
@@ -80,7 +70,9 @@ function runKilled(run: Omit<KillRun, "connection">, connection = sim.connection
 
 describe("jobs killed with SIGKILL at seeded points, then restarted", () => {
   it(`upload (each of ${sendSteps.join(", ")}, and with 3 in flight), import-package (${packageSteps.join(", ")}) and download (${downloadSteps.join(", ")}): nothing lost, nothing repeated`, async () => {
-    const random = mulberry32(20261130);
+    // Deterministic kill points: the same seed kills at the same moments on every machine.
+    const dice = new SeededRandom(20261130);
+    const random = () => dice.next();
     const root = tempDir("fno-jobs-kill-");
     const uploads = uploadCases.map((c, i) => {
       const folder = path.join(root, `upload-${i}`);
