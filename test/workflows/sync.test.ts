@@ -1,20 +1,16 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FnoClient, FnoError } from "../../src/client/index.ts";
 import { LoopbackClientSecretCredential } from "../../src/client/loopback-credential.ts";
-import { defaultIds, startSimulator, type FaultOptions, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
+import { defaultIds, type FaultOptions, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import { syncExports, type SyncEvent, type SyncSummary } from "../../src/workflows/export-sync.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
 import { expectedPackages, packagesOnDisk, quickRetry, simulatorClient, tempDir } from "./support.ts";
+import { simulatorsClosedAfterEach } from "../support/simulators.ts";
 
 const activity = defaultIds.exportActivityId;
-const running: Simulator[] = [];
-const stopClocks: Array<() => void> = [];
-afterEach(async () => {
-  for (const stop of stopClocks.splice(0)) stop();
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const startSimulatorOnVirtualClock = simulatorsClosedAfterEach();
 
 /**
  * A simulator seeded with `messages` packages, on a virtual clock that moves by itself whenever the test is idle
@@ -22,10 +18,7 @@ afterEach(async () => {
  * no real time.
  */
 async function simulator(messages: number, options: SimulatorOptions = {}): Promise<Simulator> {
-  const clock = new VirtualClock();
-  stopClocks.push(clock.autoAdvance());
-  const sim = await startSimulator({
-    clock,
+  const { sim } = await startSimulatorOnVirtualClock({
     seed: 7,
     activities: [
       { id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 2048, count: messages }] },
@@ -33,7 +26,6 @@ async function simulator(messages: number, options: SimulatorOptions = {}): Prom
     ],
     ...options,
   });
-  running.push(sim);
   return sim;
 }
 

@@ -1,28 +1,20 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { noState } from "../../../src/jobs/kinds/common.ts";
 import { downloadKind, runDownload } from "../../../src/jobs/kinds/download.ts";
 import { jobKinds } from "../../../src/jobs/kinds/index.ts";
-import { defaultIds, startSimulator, type Simulator } from "../../../src/simulator/index.ts";
+import { defaultIds, type Simulator } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 import { assertExportsSettled } from "./assertions.ts";
 import { clientFor, jobContext, tempDir } from "./support.ts";
+import { simulatorsClosedAfterEach } from "../../support/simulators.ts";
 
 const activity = defaultIds.exportActivityId;
-const running: Simulator[] = [];
-const stopClocks: Array<() => void> = [];
-afterEach(async () => {
-  for (const stop of stopClocks.splice(0)) stop();
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const startSimulatorOnVirtualClock = simulatorsClosedAfterEach();
 
 async function simulator(messages: number): Promise<{ sim: Simulator; clock: VirtualClock }> {
-  const clock = new VirtualClock();
-  stopClocks.push(clock.autoAdvance());
-  const sim = await startSimulator({ clock, seed: 9, activities: [{ id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 1024, count: messages }] }] });
-  running.push(sim);
-  return { sim, clock };
+  return startSimulatorOnVirtualClock({ seed: 9, activities: [{ id: activity, direction: "export", messages: [{ kind: "package", dataBytes: 1024, count: messages }] }] });
 }
 
 describe("download job", () => {

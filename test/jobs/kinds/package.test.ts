@@ -1,15 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
 import { runExportPackage, type ExportPackageState } from "../../../src/jobs/kinds/export-package.ts";
 import { runImportPackage, type ImportPackageSettings } from "../../../src/jobs/kinds/import-package.ts";
 import { runMonitor } from "../../../src/jobs/kinds/monitor.ts";
 import { rejected } from "../../../src/jobs/kinds/upload-folder.ts";
-import { defaultIds, startSimulator, type PackageOutcomeRule, type Simulator } from "../../../src/simulator/index.ts";
+import { defaultIds, type PackageOutcomeRule, type Simulator } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 import { writeDataPackage } from "../../workflows/package-support.ts";
 import { clientFor, jobContext, landed, leftOver, namesIn, sha256, tempDir, type TestContext } from "./support.ts";
+import { simulatorsClosedAfterEach } from "../../support/simulators.ts";
 
 const importGroup = defaultIds.importDefinitionGroupId;
 const exportGroup = defaultIds.exportDefinitionGroupId;
@@ -24,19 +25,10 @@ const outcomes: PackageOutcomeRule[] = [
   },
 ];
 
-const running: Simulator[] = [];
-const stopClocks: Array<() => void> = [];
-afterEach(async () => {
-  for (const stop of stopClocks.splice(0)) stop();
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const startSimulatorOnVirtualClock = simulatorsClosedAfterEach();
 
 async function simulator(): Promise<{ sim: Simulator; clock: VirtualClock }> {
-  const clock = new VirtualClock();
-  stopClocks.push(clock.autoAdvance());
-  const sim = await startSimulator({ clock, seed: 21, packageApi: { outcomes } });
-  running.push(sim);
-  return { sim, clock };
+  return startSimulatorOnVirtualClock({ seed: 21, packageApi: { outcomes } });
 }
 
 function context(sim: Simulator, clock: VirtualClock, folder: string): TestContext<NoState> {

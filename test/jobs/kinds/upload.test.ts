@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
 import { defaultRetryOptions, emptyGuid, FnoClient, FnoError, type CallOptions, type EnqueueOptions } from "../../../src/client/index.ts";
 import { noState, type NoState } from "../../../src/jobs/kinds/common.ts";
@@ -8,26 +8,19 @@ import { runMonitor, type ErrorsFile } from "../../../src/jobs/kinds/monitor.ts"
 import { globMatcher } from "../../../src/jobs/kinds/folder-send.ts";
 import { classifyEnqueueFailure, runUpload, type UploadSettings } from "../../../src/jobs/kinds/upload.ts";
 import { candidateName, lockFolder, outcomeUnknown, rejected, uploadFolders, type UploadRecord } from "../../../src/jobs/kinds/upload-folder.ts";
-import { defaultIds, startSimulator, type Simulator, type SimulatorOptions } from "../../../src/simulator/index.ts";
+import { defaultIds, type Simulator, type SimulatorOptions } from "../../../src/simulator/index.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 import { clientFor, clientOptions, dropFiles, jobContext, landed, leftOver, namesIn, quickRetry, sha256, tempDir, type TestContext } from "./support.ts";
+import { simulatorsClosedAfterEach } from "../../support/simulators.ts";
 
 const activity = defaultIds.importActivityId;
 const groupErrors = [{ RecordId: "2", Field: "CUSTGROUPID", ErrorMessage: "Customer group 30 already exists." }];
 
-const running: Simulator[] = [];
-const stopClocks: Array<() => void> = [];
-afterEach(async () => {
-  for (const stop of stopClocks.splice(0)) stop();
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const startSimulatorOnVirtualClock = simulatorsClosedAfterEach();
 
 /** A simulator on a virtual clock that moves by itself whenever the test is idle; imports end by entity. */
 async function simulator(options: SimulatorOptions = {}): Promise<{ sim: Simulator; clock: VirtualClock }> {
-  const clock = new VirtualClock();
-  stopClocks.push(clock.autoAdvance());
-  const sim = await startSimulator({
-    clock,
+  const { sim, clock } = await startSimulatorOnVirtualClock({
     seed: 5,
     activities: [{ id: activity, direction: "import" }],
     import: {
@@ -42,7 +35,6 @@ async function simulator(options: SimulatorOptions = {}): Promise<{ sim: Simulat
     },
     ...options,
   });
-  running.push(sim);
   return { sim, clock };
 }
 
