@@ -1,9 +1,10 @@
 import { readdirSync, writeFileSync } from "node:fs";
-import { afterEach, expect } from "vitest";
+import { expect } from "vitest";
 import { FnoClient, LoopbackClientSecretCredential } from "../../src/client/index.ts";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.ts";
+import type { Simulator, SimulatorOptions } from "../../src/simulator/index.ts";
 import { writeZip } from "../../src/zip/index.ts";
-import { VirtualClock } from "../support/virtual-clock.ts";
+import { simulatorsClosedAfterEach } from "../support/simulators.ts";
+import type { VirtualClock } from "../support/virtual-clock.ts";
 import { quickRetry } from "./support.ts";
 
 /** A simulator and a client on one virtual clock that moves by itself when both are idle: polls cost no real time. */
@@ -13,16 +14,10 @@ export interface PackageRig {
   client: FnoClient;
 }
 
-const running: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const startSimulatorOnVirtualClock = simulatorsClosedAfterEach();
 
 export async function packageRig(options: SimulatorOptions = {}): Promise<PackageRig> {
-  const clock = new VirtualClock();
-  clock.autoAdvance();
-  const sim = await startSimulator({ seed: 13, ...options, clock });
-  running.push(sim);
+  const { sim, clock } = await startSimulatorOnVirtualClock({ seed: 13, ...options });
   const c = sim.connection;
   const client = new FnoClient({
     environmentUrl: c.environmentUrl,
