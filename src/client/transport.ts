@@ -243,6 +243,10 @@ export class Transport {
       const outgoing: Outgoing = { url: request.url, method: request.method, headers: new Headers(request.headers) };
       let token: string | undefined;
       if (options.authorize) {
+        // The one place a token is attached, so the one place that makes sure it goes to the environment only,
+        // whatever a caller decided (a blob SAS URL or a host an input named must never get it).
+        const target = new URL(outgoing.url).origin;
+        if (target !== this.origin) throw new Error(`${operation}: refused to send the environment's token to ${target}, which is not the environment (${this.origin})`);
         try {
           token = await this.#tokens.token(signal);
         } catch (err) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { FnoClient, FnoError, type FnoClientOptions } from "../../src/client/index.ts";
+import { Transport } from "../../src/client/transport.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
 
 const env = "https://contoso.operations.dynamics.com";
@@ -254,6 +255,20 @@ describe("FnoClient.download", () => {
     const { client: c } = client(server.fetch);
     await c.download("https://example.blob.core.windows.net/dmf/p.zip?sig=abc");
     expect(server.requests[0]?.headers.get("authorization")).toBeNull();
+  });
+
+  it("never attaches the token to another origin, even when a caller asks it to", async () => {
+    const server = scripted([new Response("x", { status: 200 })]);
+    const credential = countingCredential();
+    const transport = new Transport({ environmentUrl: env, credential, fetch: server.fetch });
+    const sas = "https://example.blob.core.windows.net/dmf/p.zip?sv=2019-12-12&sig=c2VjcmV0";
+    const error = await transport.send(new Request(sas), { operation: "Download", retry: "idempotent", authorize: true }).catch((err: Error) => err);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      "Download: refused to send the environment's token to https://example.blob.core.windows.net, which is not the environment (https://contoso.operations.dynamics.com)",
+    );
+    expect(server.requests).toHaveLength(0);
+    expect(credential.calls).toHaveLength(0);
   });
 
   it("refuses a message without a location", async () => {
