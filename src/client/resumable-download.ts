@@ -5,7 +5,11 @@ import { errorCode, type Transport } from "./transport.ts";
 
 /** Where a download's bytes go. Writes come in order; a restart voids everything written before it. */
 export interface DownloadSink {
-  /** Takes the next bytes, which are the sink's to keep (never reused). A sink that writes synchronously returns nothing, which keeps the loop cheap. */
+  /**
+   * Takes the next bytes. They are borrowed: the buffer is reused for the bytes after them once `write` returns
+   * (or its promise settles), so a sink that keeps them copies them. A sink that writes synchronously returns
+   * nothing, which keeps the loop cheap.
+   */
   write(chunk: Uint8Array): void | Promise<void>;
   /** The server ignored the Range request, or the package changed: the bytes come again from the first. */
   restart(): void | Promise<void>;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { close as closeFd, createReadStream, fsync, ftruncateSync, open, readdirSync, writevSync } from "node:fs";
+import { close as closeFd, createReadStream, fsync, ftruncateSync, open, readdirSync, writeSync } from "node:fs";
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -36,10 +36,10 @@ export interface FileSinkOptions {
 }
 
 /**
- * A download's bytes into a file, hashed on the way. Writes are synchronous and gathered: the chunks (not copies;
- * a body's chunks are never reused) are held until about 1 MiB and then written with one positioned `writev`,
- * no stream machinery, the cheapest path measured (bench/download.ts). `close` writes what is held before it
- * syncs; a restart empties the file, what is held and the hash.
+ * A download's bytes into a file, hashed on the way. Each chunk is written at once, synchronously, at its
+ * position in the file: the chunks are borrowed (a download's reads may land in one reused buffer, see
+ * DownloadSink), so nothing may hold on to them, and no stream machinery sits between the socket and the
+ * file, the cheapest path measured (bench/download.ts). A restart empties the file and the hash.
  */
 export class FileSink implements DownloadSink {
   readonly #fd: number;
@@ -48,10 +48,7 @@ export class FileSink implements DownloadSink {
   /** A copy of what was written while it is at most `keepBytes` long (see `contents`). */
   readonly #keepBytes: number;
   #kept: Buffer[] = [];
-  /** Chunks taken but not yet written, and their length; they go at `bytes - heldBytes`. */
-  #held: Uint8Array[] = [];
-  #heldBytes = 0;
-  /** Bytes taken, held ones included. */
+  /** Bytes written. */
   bytes = 0;
 
   private constructor(fd: number, options: FileSinkOptions) {
@@ -69,36 +66,19 @@ export class FileSink implements DownloadSink {
     return new FileSink(await promisify(open)(file, "w"), options);
   }
 
+  /** Writes `chunk` at its position, an explicit one: after a restart the file is empty but the descriptor's offset is not. */
   write(chunk: Uint8Array): void {
     this.#hash?.update(chunk);
-    this.#held.push(chunk);
-    this.#heldBytes += chunk.length;
+    for (let done = 0; done < chunk.length; ) {
+      // A short write (a signal, a nearly full disk) writes the rest in another call; a full one throws.
+      done += writeSync(this.#fd, chunk, done, chunk.length - done, this.bytes + done);
+    }
     this.bytes += chunk.length;
     if (this.bytes <= this.#keepBytes) this.#kept.push(Buffer.from(chunk));
     else if (this.#kept.length > 0) this.#kept = [];
-    if (this.#heldBytes >= writeBatchBytes) this.#writeHeld();
-  }
-
-  /** Writes the held chunks, at an explicit position: after a restart the file is empty but the descriptor's offset is not. */
-  #writeHeld(): void {
-    let at = this.bytes - this.#heldBytes;
-    let chunks = this.#held;
-    this.#held = [];
-    this.#heldBytes = 0;
-    while (chunks.length > 0) {
-      let written = writevSync(this.#fd, chunks, at);
-      at += written;
-      // A short write: drop what went out and write the rest.
-      let i = 0;
-      while (i < chunks.length && written >= chunks[i]!.length) written -= chunks[i++]!.length;
-      chunks = chunks.slice(i);
-      if (written > 0) chunks[0] = chunks[0]!.subarray(written);
-    }
   }
 
   restart(): void {
-    this.#held = [];
-    this.#heldBytes = 0;
     ftruncateSync(this.#fd, 0);
     this.#hash = this.#hashing ? createHash("sha256") : undefined;
     this.#kept = [];
@@ -118,16 +98,12 @@ export class FileSink implements DownloadSink {
   /** Closes the file, first syncing it to disk when asked; off the event loop, where a slow disk stalls nothing else. */
   async close(options: { flush: boolean }): Promise<void> {
     try {
-      this.#writeHeld();
       if (options.flush) await promisify(fsync)(this.#fd);
     } finally {
       await promisify(closeFd)(this.#fd);
     }
   }
 }
-
-/** How much FileSink gathers before one write: 16 of a socket's 64 KiB reads. */
-const writeBatchBytes = 1 << 20;
 
 /**
  * Streams a download to a temporary file, flushes it, checks its length against Content-Length and that it

@@ -137,7 +137,7 @@ describe("blob transfers", () => {
     const c = client(server.fetch);
     await c.uploadBlob(own, file);
     const chunks: Uint8Array[] = [];
-    const sink: DownloadSink = { write: (chunk) => void chunks.push(chunk), restart: () => void (chunks.length = 0) };
+    const sink: DownloadSink = { write: (chunk) => void chunks.push(chunk.slice()), restart: () => void (chunks.length = 0) };
     await c.downloadBlob(own, sink);
     expect(Buffer.concat(chunks).toString()).toBe("PK");
     expect(server.requests.map((r) => r.headers.get("authorization"))).toEqual([null, null]);

@@ -99,9 +99,9 @@ export function registerSteps(program: Command): void {
   });
 }
 
-/** Writes a download to stdout, waiting whenever the pipe is full. */
+/** Writes a download to stdout, waiting whenever the pipe is full. Copies each chunk: a pipe may keep it queued. */
 const stdoutSink: DownloadSink = {
-  write: (chunk) => (process.stdout.write(chunk) ? undefined : once(process.stdout, "drain").then(() => undefined)),
+  write: (chunk) => (process.stdout.write(Buffer.from(chunk)) ? undefined : once(process.stdout, "drain").then(() => undefined)),
   restart: () => {
     throw new CliError("the server sent the package again from its start after a broken transfer; stdout cannot be rewound, download to a file instead", ExitCode.failed);
   },
