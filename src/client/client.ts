@@ -1,7 +1,7 @@
-import { Readable } from "node:stream";
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/fno-connector.ts";
 import { downloadResumable, type DownloadResult, type DownloadSink } from "./resumable-download.ts";
+import { bodyStream } from "./response-body.ts";
 import { errorCodes, ToolError } from "../errors/index.ts";
 import { blobUploadSettings, uploadFile, type BlobUploadSettings } from "./blob-upload.ts";
 import { blobOperations } from "./errors.ts";
@@ -116,7 +116,7 @@ export class FnoClient {
     });
     const length = response.headers.get("content-length");
     return {
-      body: Readable.toWeb(response.body) as ReadableStream<Uint8Array>,
+      body: bodyStream(response.body),
       contentLength: length === null ? undefined : Number(length),
       contentType: response.headers.get("content-type") ?? undefined,
       url,

@@ -1,5 +1,5 @@
-import type { Readable } from "node:stream";
 import { FnoError } from "./errors.ts";
+import type { ResponseBody } from "./response-body.ts";
 import type { RetryBudget } from "./retry.ts";
 import { errorCode, type Transport } from "./transport.ts";
 
@@ -101,7 +101,7 @@ export async function downloadResumable(
     if (resuming && !continues(response.status, response.headers.get("content-range"), state)) {
       if (response.status !== 200) {
         // A 206 for other bytes than asked: never stitched in. Ask for the whole package instead.
-        response.body.destroy();
+        response.body.discard();
         const asked = state.offset;
         await restart(sink, state, result);
         if (!budget.allows(0)) throw new DownloadIntegrityError(`the server answered a Range request for bytes ${asked}- with other bytes`);
@@ -152,31 +152,19 @@ export async function downloadResumable(
 /** An error thrown by the sink, told apart from the body's own errors. */
 class SinkFailure extends Error {}
 
-/**
- * Feeds a body to `onChunk` from its 'data' events (cheaper per chunk than async iteration), pausing while a
- * returned promise is pending. Rejects with the body's error, or a SinkFailure with the sink's; resolves at the end.
- */
-function drain(body: Readable, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const sinkFailed = (cause: unknown) => {
-      body.destroy();
-      reject(new SinkFailure("the sink failed", { cause }));
-    };
-    body.on("data", (chunk: Uint8Array) => {
-      try {
-        const pending = onChunk(chunk);
-        if (pending) {
-          body.pause();
-          pending.then(() => body.resume(), sinkFailed);
-        }
-      } catch (err) {
-        sinkFailed(err);
-      }
-    });
-    body.once("end", resolve);
-    body.once("error", reject);
-    // A body destroyed without an error (aborted by the signal) ends with 'close' only.
-    body.once("close", () => reject(new Error("the download's body closed before its end")));
+/** Feeds a body to `onChunk`. Rejects with the body's error, or a SinkFailure with the sink's; resolves at the end. */
+function drain(body: ResponseBody, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  const sinkFailed = (cause: unknown) => {
+    throw new SinkFailure("the sink failed", { cause });
+  };
+  return body.read((chunk) => {
+    let pending;
+    try {
+      pending = onChunk(chunk);
+    } catch (err) {
+      sinkFailed(err);
+    }
+    return pending?.catch(sinkFailed);
   });
 }
 

@@ -4,10 +4,11 @@ import { stat } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { BearerTokenCache, scopeFor } from "./auth.ts";
+import { DownloadAgent } from "./download-agent.ts";
 import { FnoError, parseErrorBody } from "./errors.ts";
 import { Pacer } from "./pacer.ts";
+import { bodyText, webStreamBody, type ResponseBody } from "./response-body.ts";
 import { defaultRetryOptions, parseRetryAfter, RetryBudget, sleep, type RetryOptions } from "./retry.ts";
 
 /**
@@ -59,11 +60,11 @@ export interface ByteRange {
   end: number;
 }
 
-/** A 2xx answer whose body is a Node stream, read once by the caller (`sendStreamed`). */
+/** A 2xx answer whose body is read once by the caller, in borrowed chunks (`sendStreamed`). */
 export interface StreamedResponse {
   status: number;
   headers: Headers;
-  body: Readable;
+  body: ResponseBody;
   url: string;
 }
 
@@ -107,6 +108,7 @@ export class Transport {
   /** Throttling is per caller, not per request: after a Retry-After, no call of this client goes out before it expires. */
   #notBefore = 0;
   readonly #pacer = new Pacer();
+  readonly #downloads = new DownloadAgent({ timeoutMs: idleTimeoutMs });
 
   constructor(options: TransportOptions) {
     this.origin = new URL(options.environmentUrl).origin;
@@ -158,9 +160,10 @@ export class Transport {
   }
 
   /**
-   * Like `send`, for a GET whose body is large: the body comes as the Node stream node:http gives (native parser,
-   * no web-stream layer), the cheapest download path measured (README, "Benchmarks"). The request gets an abort
-   * signal of its own, linked to the caller's until the body closes, so a long-lived signal collects no listeners.
+   * Like `send`, for a GET whose body is large: the body comes from this transport's DownloadAgent, whose
+   * connections read into one reused buffer each and hand its bytes over without a copy, the cheapest download
+   * path measured (download-agent.ts, README "Benchmarks"). The request gets an abort signal of its own, linked
+   * to the caller's until the body is read or discarded, so a long-lived signal collects no listeners.
    */
   async sendStreamed(request: Request, options: SendOptions): Promise<StreamedResponse> {
     const custom = this.#fetch;
@@ -169,19 +172,31 @@ export class Transport {
       const reply = await this.#exchange(request, options, link.signal, async (outgoing, signal) => {
         if (custom) {
           const response = await custom(fetchRequest(request, outgoing, signal));
-          return fetchReply(response, () => ({
-            status: response.status,
-            headers: response.headers,
-            body: response.body ? Readable.fromWeb(response.body as NodeWebStream<Uint8Array>) : Readable.from([]),
-            url: response.url || outgoing.url,
-          }));
+          return fetchReply(response, () => ({ status: response.status, headers: response.headers, body: webStreamBody(response.body), url: response.url || outgoing.url }));
         }
-        const answer = await httpSend(outgoing.url, { method: "GET", headers: outgoing.headers, signal });
-        return nodeReply(answer, outgoing.url, (headers) => ({ status: answer.statusCode ?? 0, headers, body: answer, url: outgoing.url }));
+        const answer = await this.#downloads.get(outgoing.url, outgoing.headers, signal);
+        return {
+          status: answer.status,
+          statusText: answer.statusText,
+          headers: answer.headers,
+          url: outgoing.url,
+          discard: async () => answer.body.discard(),
+          text: () => bodyText(answer.body),
+          value: () => ({ status: answer.status, headers: answer.headers, body: answer.body, url: outgoing.url }),
+        };
       });
       const streamed = reply.value();
-      streamed.body.once("close", link.release);
-      return streamed;
+      const body = streamed.body;
+      return {
+        ...streamed,
+        body: {
+          read: (onChunk) => body.read(onChunk).finally(link.release),
+          discard: () => {
+            body.discard();
+            link.release();
+          },
+        },
+      };
     } catch (err) {
       link.release();
       throw err;
