@@ -4,7 +4,7 @@ import path from "node:path";
 import { DownloadIntegrityError, FnoError, type DequeueMessage, type FnoClient, type RetryBudget } from "../client/index.ts";
 import { stateDirName, SyncJournal, type JournalEntry } from "./journal.ts";
 import { extractPackage } from "./extract.ts";
-import { flushFolder } from "./durable.ts";
+import { FolderFlusher } from "./durable.ts";
 import { downloadPackage, fileMatches, packageFileName, UnreadablePackageError } from "./package-store.ts";
 
 export interface SyncOptions {
@@ -32,9 +32,10 @@ export interface SyncOptions {
 
 /**
  * The steps of one message, in order: dequeued (nothing journaled yet); downloaded (the bytes are in a temporary
- * file under .fno-sync/partial, flushed); renamed (the package is under its final name, not yet journaled);
- * stored-journaled (its "stored" line is on disk); acknowledged (F&O has the acknowledgement, the journal does
- * not); acked-journaled. A message finished from the journal or found already stored skips the first steps.
+ * file under .fno-sync/partial, flushed); renamed (the package is under its final name, not yet journaled, the
+ * folder not yet flushed); stored-journaled (its "stored" line and the folder's flush are on disk: they run side by
+ * side); acknowledged (F&O has the acknowledgement, the journal does not); acked-journaled. A message finished from
+ * the journal or found already stored skips the first steps.
  */
 export const syncSteps = ["dequeued", "downloaded", "renamed", "stored-journaled", "acknowledged", "acked-journaled"] as const;
 export type SyncStep = (typeof syncSteps)[number];
@@ -119,8 +120,15 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     problems: [],
   };
   const journal = await SyncJournal.open(outDir);
-  // Partial downloads of a run that was killed are never resumed: each download starts over.
-  await rm(path.join(outDir, stateDirName, "partial"), { recursive: true, force: true });
+  let folder: FolderFlusher;
+  try {
+    // Partial downloads of a run that was killed are never resumed: each download starts over.
+    await rm(path.join(outDir, stateDirName, "partial"), { recursive: true, force: true });
+    folder = await FolderFlusher.open(outDir);
+  } catch (err) {
+    await journal.close();
+    throw err;
+  }
   /** Messages whose download was given up in this run: not tried again when they are dequeued again. */
   const failedDownloads = new Set<string>();
   /** The pop receipt of each message's latest dequeue in this run: only that one can acknowledge it. */
@@ -187,7 +195,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     const recorded = journal.records.get(id)?.stored;
     if (recorded && (await fileMatches(final, recorded))) {
       // An earlier run may have crashed between the rename and the folder flush: flush before acknowledging.
-      await flushFolder(outDir);
+      await folder.flush();
       summary.duplicates++;
       emit({ type: "duplicate", correlationId: id, file: final });
       return true;
@@ -201,10 +209,16 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     const budget = client.downloadBudget(downloadAttempts);
     for (;;) {
       try {
-        const onDownloaded = onStep && (() => onStep("downloaded", id));
-        const stored = await downloadPackage(client, message, outDir, fileName, { signal, budget, onDownloaded });
-        onStep?.("renamed", id);
-        await journal.record({ type: "stored", correlationId: id, file: stored.file, bytes: stored.bytes, sha256: stored.sha256 });
+        const stored = await downloadPackage(client, message, outDir, fileName, {
+          signal,
+          budget,
+          flushFolder: () => folder.flush(),
+          onDownloaded: onStep && (() => onStep("downloaded", id)),
+          record: (s) => {
+            onStep?.("renamed", id);
+            return journal.record({ type: "stored", correlationId: id, file: s.file, bytes: s.bytes, sha256: s.sha256 });
+          },
+        });
         onStep?.("stored-journaled", id);
         if (stored.keptAs) summary.replaced.push({ correlationId: id, keptAs: stored.keptAs });
         if (stored.unchanged) {
@@ -310,7 +324,7 @@ export async function syncExports(options: SyncOptions): Promise<SyncSummary> {
     if (outcomes.some((o) => o.status === "rejected")) throw signal.reason;
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
-    await journal.close();
+    await folder.close().finally(() => journal.close());
     summary.seconds = (performance.now() - started) / 1000;
   }
   summary.unfinished = new Set(summary.problems.map((p) => p.correlationId).filter((id) => !acknowledged.has(id))).size;

@@ -3,7 +3,7 @@ import { open, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { DequeueMessage } from "../client/index.ts";
-import { flushFolder } from "./durable.ts";
+import { flushFolder, GroupCommit } from "./durable.ts";
 import { FolderLock } from "./folder-lock.ts";
 
 /** One durable line of the sync journal. */
@@ -47,9 +47,8 @@ export class SyncJournal {
   #size: number;
   /** An append failed: what is in memory is no longer what is on disk, so it is not compacted from memory. */
   #appendFailed = false;
-  /** Entries waiting for the next flush, with the callers waiting for them. */
-  #pending: { line: string; done: (err?: unknown) => void }[] = [];
-  #flushing: Promise<void> | undefined;
+  /** Lines appended and synced together (group commit), so concurrent workers share one fsync. */
+  readonly #appends = new GroupCommit<string>((lines) => this.#append(lines.join("")));
 
   private constructor(file: string, records: Map<string, MessageRecord>, lock: FolderLock, size: number) {
     this.file = file;
@@ -86,34 +85,25 @@ export class SyncJournal {
   record(entry: JournalEntry): Promise<void> {
     if (!this.#handle) return Promise.reject(new Error(`journal ${this.file} is closed`));
     apply(this.records, entry);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ line: JSON.stringify(entry) + "\n", done: (err) => (err ? reject(err) : resolve()) });
-      this.#flushing ??= this.#flush();
-    });
+    return this.#appends.add(JSON.stringify(entry) + "\n");
   }
 
-  async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0);
-      try {
-        const handle = this.#handle;
-        if (!handle) throw new Error("journal is closed");
-        const text = batch.map((p) => p.line).join("");
-        await handle.appendFile(text);
-        await handle.datasync();
-        this.#size += Buffer.byteLength(text);
-        for (const p of batch) p.done();
-      } catch (err) {
-        this.#appendFailed = true;
-        for (const p of batch) p.done(err);
-      }
+  async #append(text: string): Promise<void> {
+    try {
+      const handle = this.#handle;
+      if (!handle) throw new Error("journal is closed");
+      await handle.appendFile(text);
+      await handle.datasync();
+      this.#size += Buffer.byteLength(text);
+    } catch (err) {
+      this.#appendFailed = true;
+      throw err;
     }
-    this.#flushing = undefined;
   }
 
   async close(): Promise<void> {
     try {
-      await this.#flushing;
+      await this.#appends.settled();
       await this.#handle?.close();
       this.#handle = undefined;
       if (this.#size > journalCompactionBytes && !this.#appendFailed) await this.#compact();

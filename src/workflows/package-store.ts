@@ -115,50 +115,64 @@ export class FileSink implements DownloadSink {
  * `keptAs`), since it may be someone's data; a folder there stops the store with an error.
  */
 export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
-  return stagePackage(outDir, fileName, async (sink) => {
-    // Nothing here resumes: the bytes are what one stream gave.
-    await streamInto(sink, download.body, download.contentLength, signal);
-    return false;
-  });
+  return stagePackage(
+    outDir,
+    fileName,
+    async (sink) => {
+      // Nothing here resumes: the bytes are what one stream gave.
+      await streamInto(sink, download.body, download.contentLength, signal);
+      return false;
+    },
+    { flushFolder: () => flushFolder(outDir) },
+  );
 }
 
 /**
  * Writes a stream's bytes into a sink and checks that as many arrived as the response announced
  * (Content-Length): a body cut short is an error, never a file that looks complete.
  */
-export async function streamInto(sink: FileSink, body: ReadableStream<Uint8Array>, contentLength: number | undefined, signal?: AbortSignal): Promise<void> {
+export async function streamInto(sink: DownloadSink, body: ReadableStream<Uint8Array>, contentLength: number | undefined, signal?: AbortSignal): Promise<void> {
+  let received = 0;
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     signal?.throwIfAborted();
-    sink.write(chunk);
+    await sink.write(chunk);
+    received += chunk.length;
   }
-  if (contentLength !== undefined && sink.bytes !== contentLength) {
-    throw new Error(`the download is truncated: received ${sink.bytes} of ${contentLength} bytes`);
+  if (contentLength !== undefined && received !== contentLength) {
+    throw new Error(`the download is truncated: received ${received} of ${contentLength} bytes`);
   }
 }
 
 /**
  * Fills `tmp` through a FileSink and closes it (synced to disk when `flush`); on any failure the file is
  * removed. The one way every download path here writes bytes to a file; the callers then put it under its name.
- * `makeFolder` creates tmp's folder when it is missing: when the file cannot be created, not before every file
- * (a file system call each, for every package of a sync).
+ * The file is created while `fill` starts (a download's request is in flight), not before: `fill` gets a sink
+ * whose first bytes wait for the open. `makeFolder` creates tmp's folder when it is missing: when the file
+ * cannot be created, not before every file (a file system call each, for every package of a sync).
  */
 export async function fillTemporary<T>(
   tmp: string,
-  fill: (sink: FileSink) => Promise<T>,
+  fill: (sink: DownloadSink) => Promise<T>,
   options: FileSinkOptions & { flush: boolean; makeFolder?: boolean },
 ): Promise<{ sink: FileSink; result: T }> {
-  try {
-    const sink = await FileSink.open(tmp, options).catch(async (err: NodeJS.ErrnoException) => {
+  const file = new OpeningSink(
+    FileSink.open(tmp, options).catch(async (err: NodeJS.ErrnoException) => {
       if (!options.makeFolder || err.code !== "ENOENT") throw err;
       await mkdir(path.dirname(tmp), { recursive: true });
       return FileSink.open(tmp, options);
-    });
+    }),
+  );
+  try {
     let result: T;
     try {
-      result = await fill(sink);
-    } finally {
-      await sink.close({ flush: options.flush });
+      result = await fill(file);
+    } catch (err) {
+      // The fill's failure is the one to report; the file is closed if it was opened at all.
+      await file.opened().then((sink) => sink.close({ flush: false }), () => undefined);
+      throw err;
     }
+    const sink = await file.opened();
+    await sink.close({ flush: options.flush });
     return { sink, result };
   } catch (err) {
     await rm(tmp, { force: true });
@@ -167,10 +181,53 @@ export async function fillTemporary<T>(
 }
 
 /**
+ * A FileSink being opened, for a download that starts at the same time: the open (a trip through the thread
+ * pool, behind other workers' fsyncs on ext4) overlaps the request instead of coming before it. Bytes that arrive
+ * before the file is open are copied (they are borrowed, see DownloadSink) and written once it is, in order, and
+ * the write's promise holds the download back until then.
+ */
+class OpeningSink implements DownloadSink {
+  #sink: FileSink | undefined;
+  /** The open, then each write or restart that waited for it: settles after the last of them, rejects at the first failure. */
+  #queue: Promise<FileSink>;
+
+  constructor(opening: Promise<FileSink>) {
+    this.#queue = this.#settle(opening.then((sink) => (this.#sink = sink)));
+  }
+
+  write(chunk: Uint8Array): void | Promise<void> {
+    if (this.#sink) return this.#sink.write(chunk);
+    const copy = Buffer.from(chunk);
+    return this.#afterOpen((sink) => sink.write(copy));
+  }
+
+  restart(): void | Promise<void> {
+    if (this.#sink) return this.#sink.restart();
+    return this.#afterOpen((sink) => sink.restart());
+  }
+
+  /** The open file once every write so far is in it (a download may end before its last write's promise settles). */
+  opened(): Promise<FileSink> {
+    return this.#queue;
+  }
+
+  #afterOpen(step: (sink: FileSink) => void): Promise<void> {
+    this.#queue = this.#settle(this.#queue.then((sink) => (step(sink), sink)));
+    return this.#queue.then(() => undefined);
+  }
+
+  /** A failure here is the fill's to report (or fillTemporary's, which always awaits `opened`), never unhandled in between. */
+  #settle(queue: Promise<FileSink>): Promise<FileSink> {
+    queue.catch(() => undefined);
+    return queue;
+  }
+}
+
+/**
  * Writes `file` through `<file>.partial` beside it, renamed when complete: a failed or cut-short download
  * leaves nothing under the name (the CLI's `download --out` and `invoke --out`).
  */
-export async function writeFileThroughPartial(file: string, fill: (sink: FileSink) => Promise<void>): Promise<number> {
+export async function writeFileThroughPartial(file: string, fill: (sink: DownloadSink) => Promise<void>): Promise<number> {
   const partial = `${file}.partial`;
   const { sink } = await fillTemporary(partial, fill, { flush: false, hash: false });
   try {
@@ -191,12 +248,10 @@ export async function downloadPackage(
   message: DequeueMessage,
   outDir: string,
   fileName: string,
-  options: {
+  options: StageSteps & {
     signal?: AbortSignal | undefined;
     budget?: RetryBudget | undefined;
-    /** Called once the bytes are in the temporary file, flushed, before they are checked and renamed (a crash test's hook). */
-    onDownloaded?: (() => void) | undefined;
-  } = {},
+  },
 ): Promise<StoreResult> {
   return stagePackage(
     outDir,
@@ -205,21 +260,39 @@ export async function downloadPackage(
       const result = await client.downloadTo(message, sink, { ...(options.signal ? { signal: options.signal } : {}), ...(options.budget ? { budget: options.budget } : {}) });
       return result.resumes > 0;
     },
-    options.onDownloaded,
+    options,
   );
+}
+
+/** What a store does around its own steps: how the folder is flushed, and what a caller records and observes. */
+export interface StageSteps {
+  /** Makes the rename in the output folder durable: flushFolder, or a FolderFlusher shared by concurrent stores. */
+  flushFolder: () => Promise<void>;
+  /**
+   * Records the package as stored (a journal line), run alongside the folder's flush once the package is under
+   * its name: the store resolves when both are on disk. A crash between them loses nothing: a line whose file
+   * is missing or different is not trusted (fileMatches), and a file without a line is compared when downloaded again.
+   */
+  record?: ((stored: StoreResult) => Promise<void>) | undefined;
+  /** Called once the bytes are in the temporary file, flushed, before they are checked and renamed (a crash test's hook). */
+  onDownloaded?: (() => void) | undefined;
 }
 
 /**
  * Fills a temporary file through `fill` (which says whether the bytes were stitched from a resumed transfer),
  * then checks it and puts it under its final name (see storePackage).
  */
-async function stagePackage(outDir: string, fileName: string, fill: (sink: FileSink) => Promise<boolean>, onFilled?: () => void): Promise<StoreResult> {
+async function stagePackage(outDir: string, fileName: string, fill: (sink: DownloadSink) => Promise<boolean>, steps: StageSteps): Promise<StoreResult> {
   const tmpDir = path.join(outDir, stateDirName, "partial");
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
   const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true, keepBytes: zipInMemoryBytes, makeFolder: true });
-  onFilled?.();
+  steps.onDownloaded?.();
+  const settle = async (result: StoreResult): Promise<StoreResult> => {
+    await Promise.all([steps.flushFolder(), steps.record?.(result)]);
+    return result;
+  };
   try {
     await checkZip(sink.contents() ?? tmp).catch((err: unknown) => {
       throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
@@ -235,14 +308,12 @@ async function stagePackage(outDir: string, fileName: string, fill: (sink: FileS
     }
     if (existing && (await fileMatches(final, stored))) {
       await rm(tmp, { force: true });
-      await flushFolder(outDir);
-      return { ...stored, unchanged: true, keptAs: undefined };
+      return await settle({ ...stored, unchanged: true, keptAs: undefined });
     }
     // A second name first, then the atomic replace: at every moment the other file has a name.
     const keptAs = existing ? await linkAside(final) : undefined;
     await rename(tmp, final);
-    await flushFolder(outDir);
-    return { ...stored, unchanged: false, keptAs };
+    return await settle({ ...stored, unchanged: false, keptAs });
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
