@@ -96,35 +96,64 @@ function requestHead(target: URL, headers: Headers): Buffer {
 /** What one request is doing on a connection. */
 type Phase =
   | { kind: "head"; parts: Buffer[]; bytes: number; resolve: (answer: DownloadAnswer) => void; reject: (err: Error) => void }
-  | { kind: "body"; framing: Framing; reusable: boolean; reader: BodyReader }
+  | BodyPhase
   | { kind: "idle"; onClose: () => void }
   | { kind: "closed" };
 
-/** The body's consumer, once `read` is called; until then the socket is paused and the bytes wait in `pending`. */
+interface BodyPhase {
+  kind: "body";
+  framing: Framing;
+  reusable: boolean;
+  reader: BodyReader;
+  /** The socket closed while bytes that came before the close still waited for the reader: judged after them. */
+  closed: boolean;
+}
+
+/** The body's consumer, once `read` is called; until then the socket is paused and the bytes wait in `queue`. */
 interface BodyReader {
   onChunk: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
   resolve: (() => void) | undefined;
   reject: ((err: Error) => void) | undefined;
-  /** Bytes not yet given out: a view of the read buffer, valid while the socket is paused, or a copy. */
-  pending: { view: Buffer; at: number } | undefined;
-  /** How the body ended before `read` was called. */
+  /**
+   * Bytes received and not yet given out, in order, as copies: the rest of the head's read, and reads that came
+   * while reading was paused (TLS hands over everything it decrypted from one network read, pause or not).
+   */
+  queue: Buffer[];
+  /** A promise `onChunk` returned is pending: its chunk is a view of a read buffer, which no read may reuse meanwhile. */
+  busy: boolean;
+  /** How the body ended; the reader hears it once `read` was called and no promise of its is pending. */
   outcome: { error: Error } | { done: true } | undefined;
 }
 
+/** Tells the reader how the body ended, unless it has not called `read` yet or still holds a chunk. */
+function settle(reader: BodyReader): void {
+  const { outcome, resolve, reject } = reader;
+  if (!outcome || !resolve || !reject || reader.busy) return;
+  if ("error" in outcome) reject(outcome.error);
+  else resolve();
+}
+
+const noBytes = Buffer.alloc(0);
+
 class Connection {
   readonly #socket: Socket;
+  /** Where reads land, and a second buffer for while the reader holds a chunk of the first (see `#nextReadBuffer`). */
+  readonly #buffer = Buffer.allocUnsafe(readBufferBytes);
+  #spare: Buffer | undefined;
+  /** The memory of the chunk a pending promise of the reader holds. */
+  #lent: ArrayBufferLike | undefined;
   #phase: Phase = { kind: "closed" };
   #timeoutMs: number;
   #onFinished: () => void = () => undefined;
   #signal: AbortSignal | undefined;
   /** Some byte of the current request's answer arrived. */
   answerStarted = false;
-  readonly #onAbort = () => this.#socket.destroy(this.#signal?.reason as Error);
+  readonly #onAbort = () => this.#fail(this.#signal?.reason as Error);
 
   constructor(target: URL, options: DownloadAgentOptions) {
     const host = target.hostname.replace(/^\[(.*)\]$/, "$1");
-    const buffer = Buffer.allocUnsafe(readBufferBytes);
-    const onread: net.OnReadOpts = { buffer, callback: (n) => this.#onRead(buffer.subarray(0, n)) };
+    // A function, not the buffer itself: Node asks it where each next read goes.
+    const onread: net.OnReadOpts = { buffer: () => this.#nextReadBuffer(), callback: (n, buffer) => this.#onRead(Buffer.from(buffer.buffer, buffer.byteOffset, n)) };
     this.#timeoutMs = options.timeoutMs;
     this.#socket =
       target.protocol === "https:"
@@ -134,7 +163,7 @@ class Connection {
     this.#socket.setNoDelay(true);
     this.#socket.on("error", (err) => this.#fail(err));
     this.#socket.on("close", () => this.#closed());
-    this.#socket.on("timeout", () => this.#socket.destroy(networkError(`no data for ${this.#timeoutMs / 1000} s`, "ETIMEDOUT")));
+    this.#socket.on("timeout", () => this.#fail(networkError(`no data for ${this.#timeoutMs / 1000} s`, "ETIMEDOUT")));
   }
 
   /** Sends a request's head and resolves with the answer's head. `onFinished` runs when the body ended and the connection can take another request. */
@@ -160,13 +189,31 @@ class Connection {
     this.#socket.unref();
   }
 
-  /** Every read lands here, a view of the connection's one buffer; false pauses reading. */
+  /**
+   * The buffer the next read lands in: the connection's one buffer, unless the reader holds a chunk of it. Reads
+   * stop while it does, but TLS still hands over what it had already decrypted, which must not overwrite the chunk.
+   * A reader that never holds a chunk past its call (a file sink) keeps all reads in the one buffer.
+   */
+  #nextReadBuffer(): Buffer {
+    if (this.#lent !== this.#buffer.buffer) return this.#buffer;
+    return (this.#spare ??= Buffer.allocUnsafe(readBufferBytes));
+  }
+
+  /** Every read lands here, a view of a read buffer; false pauses reading. */
   #onRead(view: Buffer): boolean {
     const phase = this.#phase;
     if (phase.kind === "head") return this.#readHead(phase, view);
-    if (phase.kind === "body") return this.#feed(phase, view, 0);
+    if (phase.kind === "body") {
+      const reader = phase.reader;
+      // A read while paused (TLS): kept, as a copy, since the buffer it is in takes the next read.
+      if (!reader.onChunk || reader.busy) {
+        reader.queue.push(Buffer.from(view));
+        return false;
+      }
+      return this.#feed(phase, view, 0);
+    }
     // Bytes nobody asked for (an idle connection, or after the body): this connection's framing cannot be trusted.
-    this.#socket.destroy();
+    this.#fail(undefined);
     return false;
   }
 
@@ -179,7 +226,7 @@ class Connection {
     for (;;) {
       const end = bytes.indexOf("\r\n\r\n");
       if (end < 0 ? bytes.length > maxHeadBytes : end > maxHeadBytes) {
-        this.#socket.destroy(networkError(`the answer's head is longer than ${maxHeadBytes} bytes`, "EPROTO"));
+        this.#fail(networkError(`the answer's head is longer than ${maxHeadBytes} bytes`, "EPROTO"));
         return false;
       }
       if (end < 0) return true;
@@ -187,7 +234,7 @@ class Connection {
       try {
         answer = parseHead(bytes.subarray(0, end).toString("latin1"));
       } catch (err) {
-        this.#socket.destroy(err as Error);
+        this.#fail(err as Error);
         return false;
       }
       const rest = bytes.subarray(end + 4);
@@ -198,26 +245,29 @@ class Connection {
         continue;
       }
       if (answer.status === 101) {
-        this.#socket.destroy(networkError("the server switched protocols, which a download never asks for", "EPROTO"));
+        this.#fail(networkError("the server switched protocols, which a download never asks for", "EPROTO"));
         return false;
       }
       let framing: Framing;
       try {
         framing = framingOf(answer);
       } catch (err) {
-        this.#socket.destroy(err as Error);
+        this.#fail(err as Error);
         return false;
       }
-      const reader: BodyReader = { onChunk: undefined, resolve: undefined, reject: undefined, pending: { view: rest, at: 0 }, outcome: undefined };
-      const body: Extract<Phase, { kind: "body" }> = { kind: "body", framing, reusable: answer.keepAlive && framing.delimited, reader };
+      const reader: BodyReader = { onChunk: undefined, resolve: undefined, reject: undefined, queue: rest.length > 0 ? [rest] : [], busy: false, outcome: undefined };
+      const body: BodyPhase = { kind: "body", framing, reusable: answer.keepAlive && framing.delimited, reader, closed: false };
       this.#phase = body;
       phase.resolve({ status: answer.status, statusText: answer.statusText, headers: answer.headers, body: this.#bodyOf(body) });
-      // Paused until the body is read: the bytes after the head stay in `pending` meanwhile.
-      return framing.done ? this.#finish(body) : false;
+      // Paused until the body is read: the bytes after the head wait in the queue meanwhile.
+      if (!framing.done) return false;
+      // No body (204, 304, Content-Length: 0): bytes after the head are bytes after the body.
+      if (rest.length > 0) body.reusable = false;
+      return this.#finish(body);
     }
   }
 
-  #bodyOf(phase: Extract<Phase, { kind: "body" }>): ResponseBody {
+  #bodyOf(phase: BodyPhase): ResponseBody {
     const reader = phase.reader;
     let taken = false;
     return {
@@ -225,86 +275,96 @@ class Connection {
         if (taken) return Promise.reject(new Error("the body was already read"));
         taken = true;
         return new Promise<void>((resolve, reject) => {
-          const outcome = reader.outcome;
-          if (outcome) return "error" in outcome ? reject(outcome.error) : resolve();
           Object.assign(reader, { onChunk, resolve, reject });
-          const pending = reader.pending;
-          reader.pending = undefined;
-          if (pending && this.#feed(phase, pending.view, pending.at)) this.#socket.resume();
+          if (reader.outcome) settle(reader);
+          else if (this.#feed(phase, noBytes, 0)) this.#socket.resume();
         });
       },
       discard: () => {
-        if (reader.outcome || this.#phase !== phase) return;
-        if (taken) return void this.#socket.destroy();
+        if (this.#phase !== phase) return;
+        const discarded = networkError("the body was discarded before its end", "ECONNABORTED");
+        if (taken) return this.#fail(discarded);
         taken = true;
         // The rest of a small body (an error's) may have come with the head: taking it keeps the connection.
         reader.onChunk = () => undefined;
-        const pending = reader.pending;
-        reader.pending = undefined;
-        const reading = pending ? this.#feed(phase, pending.view, pending.at) : true;
-        if (!phase.framing.done) this.#socket.destroy();
+        const reading = this.#feed(phase, noBytes, 0);
+        if (this.#phase === phase) this.#fail(discarded);
         else if (reading) this.#socket.resume();
       },
     };
   }
 
   /**
-   * Gives the body's bytes in `view` from `at` to the reader. Returns whether to go on reading: false while a
-   * promise of the reader is pending (the view stays valid while reading is paused), or after the end.
+   * Gives the body's bytes to the reader: those in `view` from `at`, then the queued ones. Returns whether to go
+   * on reading: false while a promise of the reader is pending (its chunk stays valid while reading is paused), or
+   * after the end.
    */
-  #feed(phase: Extract<Phase, { kind: "body" }>, view: Buffer, at: number): boolean {
-    const reader = phase.reader;
-    if (!reader.onChunk) {
-      // A read before the body is read (TLS may hand over what it had already decrypted): kept, as a copy.
-      const before = reader.pending ? [reader.pending.view.subarray(reader.pending.at)] : [];
-      reader.pending = { view: Buffer.concat([...before, view.subarray(at)]), at: 0 };
-      return false;
+  #feed(phase: BodyPhase, view: Buffer, at: number): boolean {
+    const { framing, reader } = phase;
+    for (;;) {
+      while (at < view.length && !framing.done) {
+        let taken: Taken;
+        let pending: void | Promise<void>;
+        try {
+          taken = framing.take(view, at);
+          at = taken.next;
+          if (taken.end === taken.start) continue;
+          pending = reader.onChunk!(view.subarray(taken.start, taken.end));
+        } catch (err) {
+          this.#fail(err as Error);
+          return false;
+        }
+        if (pending) {
+          reader.busy = true;
+          this.#lent = view.buffer;
+          const from = at;
+          const free = () => {
+            reader.busy = false;
+            this.#lent = undefined;
+          };
+          pending.then(
+            () => {
+              free();
+              if (this.#phase !== phase) settle(reader);
+              else if (this.#feed(phase, view, from)) this.#socket.resume();
+            },
+            (err: unknown) => {
+              free();
+              if (this.#phase !== phase) settle(reader);
+              // A rejection without an error is still a failure, never the end of a body delimited by the close.
+              else this.#fail(err instanceof Error ? err : new Error(`the body's reader failed: ${String(err)}`));
+            },
+          );
+          return false;
+        }
+        // The reader aborted or discarded the body from within its call: nothing more is given to it.
+        if (this.#phase !== phase) return false;
+      }
+      // Bytes after the body's end: not the start of an answer (one request at a time), so never reuse this connection.
+      if (framing.done) {
+        if (at < view.length || reader.queue.length > 0) phase.reusable = false;
+        return this.#finish(phase);
+      }
+      const next = reader.queue.shift();
+      if (!next) break;
+      view = next;
+      at = 0;
     }
-    while (at < view.length && !phase.framing.done) {
-      let taken: Taken;
-      try {
-        taken = phase.framing.take(view, at);
-      } catch (err) {
-        this.#socket.destroy(err as Error);
-        return false;
-      }
-      at = taken.next;
-      if (taken.end === taken.start) continue;
-      let pending: void | Promise<void>;
-      try {
-        pending = reader.onChunk(view.subarray(taken.start, taken.end));
-      } catch (err) {
-        this.#socket.destroy(err as Error);
-        return false;
-      }
-      if (pending) {
-        const from = at;
-        pending.then(
-          () => {
-            if (this.#phase === phase && this.#feed(phase, view, from)) this.#socket.resume();
-          },
-          (err: unknown) => this.#socket.destroy(err as Error),
-        );
-        return false;
-      }
-    }
-    if (!phase.framing.done) return true;
-    // Bytes after the body's end: not the start of an answer (one request at a time), so never reuse this connection.
-    if (at < view.length) phase.reusable = false;
-    return this.#finish(phase);
+    if (!phase.closed) return true;
+    this.#ended(phase);
+    return false;
   }
 
   /**
    * The body is complete: the reader is told, and the connection goes back to its agent (and returns true: it
    * reads on while idle) or is closed.
    */
-  #finish(phase: Extract<Phase, { kind: "body" }>): boolean {
+  #finish(phase: BodyPhase): boolean {
     this.#release();
-    const reader = phase.reader;
-    if (reader.resolve) reader.resolve();
-    else reader.outcome = { done: true };
     this.#phase = { kind: "closed" };
-    if (!phase.reusable) {
+    phase.reader.outcome = { done: true };
+    settle(phase.reader);
+    if (!phase.reusable || this.#socket.destroyed) {
       this.#socket.destroy();
       return false;
     }
@@ -312,19 +372,20 @@ class Connection {
     return true;
   }
 
-  /**
-   * The socket closed. For a close-delimited body that is its end (reads stop while the body is not being read,
-   * so the close is seen only after every byte before it was given out); anything else still running failed.
-   */
+  /** The socket closed; bytes that came before the close and still wait for the reader go first. */
   #closed(): void {
     const phase = this.#phase;
-    if (phase.kind === "body" && phase.framing.endsAtClose && !this.#socket.errored) {
+    if (phase.kind === "body" && (phase.reader.busy || phase.reader.queue.length > 0)) phase.closed = true;
+    else this.#ended(phase);
+  }
+
+  /** The connection ended, every byte before its end given out: the end of a close-delimited body; else a failure. */
+  #ended(phase: Phase): void {
+    if (phase.kind === "body" && phase.framing.endsAtClose) {
       phase.reusable = false;
       phase.framing.done = true;
       this.#finish(phase);
-      return;
-    }
-    this.#fail(this.#socket.errored ?? undefined);
+    } else this.#fail(undefined);
   }
 
   /** A failure of the socket (or the one in `err`): whatever the current request is waiting for rejects with it. */
@@ -337,9 +398,9 @@ class Connection {
     else if (phase.kind === "head") {
       phase.reject(err ?? networkError(phase.bytes === 0 ? "the connection closed before the answer" : "the connection closed in the middle of the answer's head", "ECONNRESET"));
     } else if (phase.kind === "body") {
-      const error = err ?? networkError(`the connection closed before the body's end (${phase.framing.describe()})`, "ECONNRESET");
-      if (phase.reader.reject) phase.reader.reject(error);
-      else phase.reader.outcome = { error };
+      phase.reader.queue = [];
+      phase.reader.outcome = { error: err ?? networkError(`the connection closed before the body's end (${phase.framing.describe()})`, "ECONNRESET") };
+      settle(phase.reader);
     }
   }
 
@@ -363,12 +424,16 @@ export function parseHead(text: string): ParsedHead {
   if (!status) throw networkError(`not an HTTP/1.1 answer: ${JSON.stringify(lines[0]!.slice(0, 80))}`, "EPROTO");
   const headers = new Headers();
   for (const line of lines.slice(1)) {
-    const field = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(line);
+    // A value is visible characters, spaces and tabs (§5.5): a control character is refused here, not by Headers.
+    const field = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([\t\x20-\x7e\x80-\xff]*?)[ \t]*$/.exec(line);
     if (!field) throw networkError(`malformed header line in the answer: ${JSON.stringify(line.slice(0, 80))}`, "EPROTO");
     headers.append(field[1]!, field[2]!);
   }
   const tokens = (headers.get("connection") ?? "").toLowerCase().split(/\s*,\s*/);
-  const keepAlive = status[1] === "1" ? !tokens.includes("close") : tokens.includes("keep-alive");
+  // Transfer-Encoding beside Content-Length, or in an HTTP/1.0 answer, may be an attempt at response splitting:
+  // the body is read as chunked, and the connection closed after it (RFC 9112 §6.1, §6.3 rule 3).
+  const suspect = headers.has("transfer-encoding") && (headers.has("content-length") || status[1] === "0");
+  const keepAlive = !suspect && (status[1] === "1" ? !tokens.includes("close") : tokens.includes("keep-alive"));
   return { status: Number(status[2]), statusText: status[3] ?? "", headers, keepAlive };
 }
 
@@ -395,8 +460,10 @@ function framingOf(answer: ParsedHead): Framing {
   if (answer.status === 204 || answer.status === 304) return lengthFraming(0);
   const coding = answer.headers.get("transfer-encoding");
   if (coding !== null) {
-    // Chunked must be the last coding; any other means the body runs to the close (§6.3, rule 4).
-    return coding.toLowerCase().split(",").at(-1)!.trim() === "chunked" ? chunkedFraming() : closeFraming();
+    // The request sends no TE field, so chunked is the one coding a server may apply (RFC 9110 §10.1.4): bytes in
+    // any other (gzip) would reach the file as the package's own.
+    if (coding.trim().toLowerCase() !== "chunked") throw networkError(`the answer has a transfer coding the request did not accept: ${JSON.stringify(coding)}`, "EPROTO");
+    return chunkedFraming();
   }
   const length = answer.headers.get("content-length");
   if (length === null) return closeFraming();

@@ -5,8 +5,10 @@
  */
 export interface ResponseBody {
   /**
-   * Gives the body's bytes to `onChunk` in order, waiting while a promise it returned is pending. Resolves at the
-   * body's end; rejects when the body breaks off, or with `onChunk`'s own error (the connection is then dropped).
+   * Gives the body's bytes to `onChunk` in order, one call at a time, waiting while a promise it returned is
+   * pending. Resolves at the body's end; rejects when the body breaks off, is discarded or aborted, or with
+   * `onChunk`'s own error (the connection is then dropped). It settles only once no promise of `onChunk` is
+   * pending, so the caller may then reuse whatever `onChunk` wrote to.
    */
   read(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
   /** Gives up the body unread; the connection is dropped unless the body was already complete. */
@@ -67,6 +69,8 @@ export function bodyStream(body: ResponseBody): ReadableStream<Uint8Array> {
     },
     cancel() {
       body.discard();
+      // The read settles only once onChunk's promise does: a chunk waiting for room is let go.
+      wake?.();
     },
   });
 }
