@@ -37,10 +37,19 @@ export function webStreamBody(stream: ReadableStream<Uint8Array> | null): Respon
   };
 }
 
-/** The whole body as text (an error answer's). */
-export async function bodyText(body: ResponseBody): Promise<string> {
+/**
+ * The first `limit` bytes of a body as text (an error answer's). The rest is read and dropped, so memory stays
+ * bounded whatever a server sends, and the connection can carry the next request.
+ */
+export async function bodyText(body: ResponseBody, limit = 64 * 1024): Promise<string> {
   const parts: Buffer[] = [];
-  await body.read((chunk) => void parts.push(Buffer.from(chunk)));
+  let kept = 0;
+  await body.read((chunk) => {
+    if (kept >= limit) return;
+    const part = Buffer.from(chunk.subarray(0, limit - kept));
+    parts.push(part);
+    kept += part.length;
+  });
   return Buffer.concat(parts).toString();
 }
 

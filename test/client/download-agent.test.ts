@@ -212,6 +212,18 @@ describe("DownloadAgent", () => {
     expect(connections()).toBe(2);
   });
 
+  it("keeps the first 64 KiB of a long error body as its text, and the connection for the next request", async () => {
+    const { url, connections } = await httpServer((req, res) => {
+      if (req.url === "/ok") return res.end("PK");
+      res.writeHead(500, { "content-type": "text/plain" }).end("e".repeat(1 << 20));
+    });
+    const a = agent();
+    const text = await bodyText((await a.get(`${url}/error`, new Headers())).body);
+    expect(text).toBe("e".repeat(64 * 1024));
+    expect(await bodyText((await a.get(`${url}/ok`, new Headers())).body)).toBe("PK");
+    expect(connections()).toBe(1);
+  });
+
   it("downloads over TLS, checking the server's certificate", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "agent-tls-"));
     try {
