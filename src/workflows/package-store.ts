@@ -147,14 +147,15 @@ export async function streamInto(sink: DownloadSink, body: ReadableStream<Uint8A
  * Fills `tmp` through a FileSink and closes it (synced to disk when `flush`); on any failure the file is
  * removed. The one way every download path here writes bytes to a file; the callers then put it under its name.
  * The file is created while `fill` starts (a download's request is in flight), not before: `fill` gets a sink
- * whose first bytes wait for the open. `makeFolder` creates tmp's folder when it is missing: when the file
+ * whose first bytes wait for the open. `whileClosing` checks what was written while the file is synced and
+ * closed (a failed check fails the fill). `makeFolder` creates tmp's folder when it is missing: when the file
  * cannot be created, not before every file (a file system call each, for every package of a sync).
  */
-export async function fillTemporary<T>(
+export async function fillTemporary<T, C = undefined>(
   tmp: string,
   fill: (sink: DownloadSink) => Promise<T>,
-  options: FileSinkOptions & { flush: boolean; makeFolder?: boolean },
-): Promise<{ sink: FileSink; result: T }> {
+  options: FileSinkOptions & { flush: boolean; makeFolder?: boolean; whileClosing?: (sink: FileSink, result: T) => Promise<C> },
+): Promise<{ sink: FileSink; result: T; checked: C | undefined }> {
   const file = new OpeningSink(
     FileSink.open(tmp, options).catch(async (err: NodeJS.ErrnoException) => {
       if (!options.makeFolder || err.code !== "ENOENT") throw err;
@@ -172,8 +173,10 @@ export async function fillTemporary<T>(
       throw err;
     }
     const sink = await file.opened();
-    await sink.close({ flush: options.flush });
-    return { sink, result };
+    const [closed, checked] = await Promise.allSettled([sink.close({ flush: options.flush }), options.whileClosing?.(sink, result)]);
+    if (closed.status === "rejected") throw closed.reason;
+    if (checked.status === "rejected") throw checked.reason;
+    return { sink, result, checked: checked.value };
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
@@ -274,7 +277,7 @@ export interface StageSteps {
    * is missing or different is not trusted (fileMatches), and a file without a line is compared when downloaded again.
    */
   record?: ((stored: StoreResult) => Promise<void>) | undefined;
-  /** Called once the bytes are in the temporary file, flushed, before they are checked and renamed (a crash test's hook). */
+  /** Called once the bytes are in the temporary file, flushed and checked, before they are renamed (a crash test's hook). */
   onDownloaded?: (() => void) | undefined;
 }
 
@@ -287,21 +290,32 @@ async function stagePackage(outDir: string, fileName: string, fill: (sink: Downl
   // Unique per attempt: a redelivered message may be downloading while an earlier attempt still is.
   const tmp = path.join(tmpDir, `${fileName}.${randomUUID()}.part`);
   const final = path.join(outDir, fileName);
-  const { sink, result: stitched } = await fillTemporary(tmp, fill, { flush: true, hash: true, keepBytes: zipInMemoryBytes, makeFolder: true });
+  const { sink, checked: existing } = await fillTemporary(tmp, fill, {
+    flush: true,
+    hash: true,
+    keepBytes: zipInMemoryBytes,
+    makeFolder: true,
+    // While the file is synced: the zip check, and what is under the final name now.
+    whileClosing: async (sink, stitched) => {
+      const [, existing] = await Promise.all([
+        checkZip(sink.contents() ?? tmp).catch((err: unknown) => {
+          throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
+        }),
+        lstat(final).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === "ENOENT") return undefined;
+          throw err;
+        }),
+      ]);
+      return existing;
+    },
+  });
   steps.onDownloaded?.();
   const settle = async (result: StoreResult): Promise<StoreResult> => {
     await Promise.all([steps.flushFolder(), steps.record?.(result)]);
     return result;
   };
   try {
-    await checkZip(sink.contents() ?? tmp).catch((err: unknown) => {
-      throw err instanceof UnreadablePackageError && stitched ? new UnreadablePackageError(err.message, true) : err;
-    });
     const stored = { file: final, bytes: sink.bytes, sha256: sink.digest() };
-    const existing = await lstat(final).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
     if (existing?.isDirectory()) {
       // EISDIR, as the rename would fail: a local problem another download does not solve.
       throw Object.assign(new Error(`${final} is a folder; move it away so the package can be stored under that name`), { code: "EISDIR" });

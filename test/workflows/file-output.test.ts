@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { DownloadSink } from "../../src/client/index.ts";
 import { fillTemporary, streamInto, writeFileThroughPartial } from "../../src/workflows/package-store.ts";
 import { tempDir } from "./support.ts";
 
@@ -72,6 +73,16 @@ describe("fillTemporary", () => {
     const tmp = path.join(dir, "missing-folder", "package.part");
     await expect(fillTemporary(tmp, async (target) => void (await target.write(Buffer.from("PK"))), { flush: true, hash: false })).rejects.toThrow(/ENOENT/);
     await expect(fillTemporary(tmp, () => Promise.reject(new Error("HTTP 404")), { flush: true, hash: false })).rejects.toThrow("HTTP 404");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("checks what was written while the file is synced and closed: the check's answer is returned, and a failed check leaves no file", async () => {
+    const dir = tempDir("fno-fill-");
+    const tmp = path.join(dir, "package.part");
+    const fill = async (target: DownloadSink) => void (await target.write(Buffer.from("PK")));
+    const checked = await fillTemporary(tmp, fill, { flush: true, hash: false, keepBytes: 16, whileClosing: async (sink) => sink.contents()?.toString("latin1") });
+    expect(checked.checked).toBe("PK");
+    await expect(fillTemporary(tmp, fill, { flush: true, hash: false, whileClosing: () => Promise.reject(new Error("not a readable zip")) })).rejects.toThrow("not a readable zip");
     expect(readdirSync(dir)).toEqual([]);
   });
 });
