@@ -178,10 +178,13 @@ export async function fillTemporary<T, C = undefined>(
     if (checked.status === "rejected") throw checked.reason;
     return { sink, result, checked: checked.value };
   } catch (err) {
-    await rm(tmp, { force: true });
+    await removeAfterFailure(tmp);
     throw err;
   }
 }
+
+/** Removes a temporary file after a failure; a removal that fails too (its folder is a file: ENOTDIR) must not hide the failure. */
+const removeAfterFailure = (tmp: string): Promise<void> => rm(tmp, { force: true }).catch(() => undefined);
 
 /**
  * A FileSink being opened, for a download that starts at the same time: the open (a trip through the thread
@@ -329,7 +332,7 @@ async function stagePackage(outDir: string, fileName: string, fill: (sink: Downl
     await rename(tmp, final);
     return await settle({ ...stored, unchanged: false, keptAs });
   } catch (err) {
-    await rm(tmp, { force: true });
+    await removeAfterFailure(tmp);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DownloadSink } from "../../src/client/index.ts";
@@ -74,6 +74,13 @@ describe("fillTemporary", () => {
     await expect(fillTemporary(tmp, async (target) => void (await target.write(Buffer.from("PK"))), { flush: true, hash: false })).rejects.toThrow(/ENOENT/);
     await expect(fillTemporary(tmp, () => Promise.reject(new Error("HTTP 404")), { flush: true, hash: false })).rejects.toThrow("HTTP 404");
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("reports the fill's own failure when the temporary file's folder is a file (the cleanup fails too)", async () => {
+    const dir = tempDir("fno-fill-");
+    writeFileSync(path.join(dir, "not-a-folder"), "x");
+    const tmp = path.join(dir, "not-a-folder", "package.part");
+    await expect(fillTemporary(tmp, () => Promise.reject(new Error("HTTP 404")), { flush: true, hash: false })).rejects.toThrow("HTTP 404");
   });
 
   it("checks what was written while the file is synced and closed: the check's answer is returned, and a failed check leaves no file", async () => {
