@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,13 +39,19 @@ async function fileServer(file: string): Promise<{ server: Server; url: string }
 
 /**
  * curl, the download path (bench/download-path.mjs: FnoClient.downloadTo into a FileSink, compiled, as the CLI
- * runs it but without the CLI's start-up) and the whole CLI, alternating, `runs` times per size and source;
+ * runs it but without the CLI's start-up) and the whole CLI, alternating, `runs` times per size and source
+ * after one round that is not counted (the first transfer of a size ran up to 2.5× slower, whichever client
+ * went first);
  * medians. Two sources: a pre-built package file (the target is judged on it) and the simulator, which generates
- * the zip while it serves. `--candidates` adds the other ways of downloading (bench/download-candidates.mjs).
+ * the zip while it serves. From the file, curl and the path also write to /dev/null: the transfer without the
+ * file system, whose page allocation on this VM made single runs of either client up to 2.5x slower.
+ * `--candidates` adds the other ways of downloading (bench/download-candidates.mjs).
  */
 export async function downloadBench(smoke: boolean, withCandidates = false): Promise<boolean> {
   const sizes = smoke ? [16 << 20, 64 << 20] : [256 << 20, 1 << 30];
-  const runs = smoke ? 1 : 3;
+  // Five, not three: on this 2-core VM the kernel's share of a transfer (socket reads, tmpfs writes) moved one
+  // client's time by up to ±30 % between consecutive runs, and a median of three still followed single outliers.
+  const runs = smoke ? 1 : 5;
   const cliMain = await compileCli();
   const sim = await startSimulator({ seed: 5 });
   // Downloads land on tmpfs when there is one: disk writeback, shared with everything else on the machine,
@@ -61,10 +67,15 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
         const source = path.join(dir, "served.zip");
         const opened = await generatedPackage({ entity: "Customers V3", dataBytes: size, contentSeed: 5 }).open();
         await pipeline(opened.stream, createWriteStream(source));
+        // On disk before any transfer: its writeback running during the first one slowed whichever client it met.
+        const written = openSync(source, "r");
+        fsyncSync(written);
+        closeSync(written);
         const { server, url } = await fileServer(source);
         try {
           return {
             file: await measureAll(url, opened.size),
+            discarded: await measureAll(url, opened.size, true),
             simulator: await measureAll(seeded.downloadLocation!, seeded.size),
           };
         } finally {
@@ -72,7 +83,14 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
         }
       });
       const mb = size / (1 << 20);
-      results.push({ sizeMb: round(mb), runs, fromFile: summarise(bySource.file, mb), fromSimulator: summarise(bySource.simulator, mb) });
+      const toNull = { curl: median(bySource.discarded.curl!.map((m) => m.transfer)), path: median(bySource.discarded.path!.map((m) => m.transfer)) };
+      results.push({
+        sizeMb: round(mb),
+        runs,
+        fromFile: summarise(bySource.file, mb),
+        fromFileToDevNull: { curlMBps: round(mb / toNull.curl), downloadPathMBps: round(mb / toNull.path), ratioToCurl: round(toNull.curl / toNull.path) },
+        fromSimulator: summarise(bySource.simulator, mb),
+      });
     }
     const largest = results.at(-1)!;
     const smallest = results[0]!;
@@ -95,18 +113,26 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
     await sim.close();
   }
 
-  /** Every client on `url`, alternating, `runs` times. */
-  async function measureAll(url: string, size: number): Promise<Record<string, Measured[]>> {
-    const file = path.join(outDir, "package.zip");
+  /** Every client on `url`, alternating, a warm-up round and then `runs` times; with `discard`, curl and the path into /dev/null. */
+  async function measureAll(url: string, size: number, discard = false): Promise<Record<string, Measured[]>> {
+    const file = discard ? "/dev/null" : path.join(outDir, "package.zip");
     const samples: Record<string, Measured[]> = {};
+    let counted = false;
     const add = async (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
-      (samples[name] ??= []).push(await measured(command, args, env));
+      const run = await measured(command, args, env);
+      if (counted) (samples[name] ??= []).push(run);
+      if (discard) return;
       if (statSync(file).size !== size) throw new Error(`${name} wrote ${statSync(file).size} of ${size} bytes`);
       rmSync(file);
     };
-    for (let i = 0; i < runs; i++) {
-      await add("curl", "curl", ["-sS", "-o", file, "-w", "%{time_total}\n", "-H", `Authorization: Bearer ${token}`, url]);
-      await add("path", process.execPath, [path.join(repoRoot, "bench/download-path.mjs"), url, file, token]);
+    for (let i = -1; i < runs; i++) {
+      counted = i >= 0;
+      const curl = () => add("curl", "curl", ["-sS", "-o", file, "-w", "%{time_total}\n", "-H", `Authorization: Bearer ${token}`, url]);
+      const downloadPath = () => add("path", process.execPath, [path.join(repoRoot, "bench/download-path.mjs"), url, file, token]);
+      // Which of the pair goes first alternates (ABBA): each follows the other's freed file equally often.
+      if (i % 2 === 0) await curl().then(downloadPath);
+      else await downloadPath().then(curl);
+      if (discard) continue;
       // The token comes from the simulator; the pre-built file is on another origin, so no token is sent there.
       const cli = [cliMain, "download", url, "--out", file, "--url", c.environmentUrl, "--tenant", c.tenantId, "--client-id", c.clientId, "--authority-host", c.authorityHost];
       await add("cli", process.execPath, cli, { ...process.env, AZURE_CLIENT_SECRET: c.clientSecret });
@@ -124,7 +150,7 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
       return {
         MBps: round(mb / transfer),
         ratioToCurl: round(curl / transfer),
-        // Each run's ratio against the curl run just before it: how noisy the pairs were.
+        // Each run's ratio against the curl run of the same round: how noisy the pairs were.
         ratios: list.map((m, i) => round(figures.curl![i]!.transfer / m.transfer)),
         peakRssMb: round(Math.max(...list.map((m) => m.peakMb)), 1),
       };
