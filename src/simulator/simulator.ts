@@ -207,6 +207,9 @@ export class Simulator {
   #seeding: Promise<unknown> = Promise.resolve();
   readonly #routes: Route[];
   readonly #blobRoutes: Route[];
+  /** Requests being handled, and who waits for there to be none (`settle`). */
+  #active = 0;
+  #settled: (() => void)[] = [];
 
   constructor(server: Server, blobServer: Server, options: SimulatorOptions) {
     const { port } = server.address() as AddressInfo;
@@ -272,8 +275,8 @@ export class Simulator {
     this.#applyFaults(options.faults ?? {});
     this.#routes = this.#buildRoutes();
     this.#blobRoutes = this.#buildBlobRoutes();
-    server.on("request", (req, res) => void this.#onRequest(req, res, this.url, this.#routes));
-    blobServer.on("request", (req, res) => void this.#onRequest(req, res, this.blobStore.origin, this.#blobRoutes));
+    server.on("request", (req, res) => void this.#handling(this.#onRequest(req, res, this.url, this.#routes)));
+    blobServer.on("request", (req, res) => void this.#handling(this.#onRequest(req, res, this.blobStore.origin, this.#blobRoutes)));
   }
 
   get connection(): SimulatorConnection {
@@ -405,6 +408,27 @@ export class Simulator {
   /** Forces every token issued so far to expire now; returns how many were still live. */
   expireTokens(): number {
     return this.#auth.expireAll();
+  }
+
+  /**
+   * Drops idle connections (with whatever a client sent on them that was not read yet) and waits for the requests
+   * being handled. Afterwards nothing a client sent before the call changes the simulator's state: a test that
+   * kills a client mid-request and then moves the clock needs that, or a dequeue still in the server's socket
+   * buffer would be handled after the move and hide its message past the visibility timeout.
+   */
+  async settle(): Promise<void> {
+    this.#server.closeIdleConnections();
+    this.#blobServer.closeIdleConnections();
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#settled.push(resolve));
+  }
+
+  async #handling(request: Promise<void>): Promise<void> {
+    this.#active++;
+    try {
+      await request;
+    } finally {
+      if (--this.#active === 0) for (const resolve of this.#settled.splice(0)) resolve();
+    }
   }
 
   async close(): Promise<void> {

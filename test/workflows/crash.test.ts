@@ -122,6 +122,7 @@ describe("sync crashed at each step of store-then-acknowledge, then rerun", () =
       await assertAckedAreDurable(c.activityId, c.outDir);
     }
     // Messages the crashed runs dequeued come back once their visibility timeout has passed.
+    await sim.settle();
     sim.clock.advance(31 * 60_000);
     await Promise.all(cases.map((c) => syncExports({ client: simulatorClient(sim), activityId: c.activityId, outDir: c.outDir, concurrency: 4 })));
     for (const c of cases) await assertFinished(c.activityId, c.outDir);
@@ -173,6 +174,8 @@ describe("the real CLI killed with SIGKILL at seeded points, then rerun", () => 
       const result = await runSync(outDir, 50 + Math.floor(random() * 250));
       expect(result.signal, `run ${i + 1} was to be killed mid-work: ${result.stderr}`).toBe("SIGKILL");
       await assertAckedAreDurable(smokeActivity, outDir);
+      // Requests the killed process had sent are handled (or dropped) before the clock moves past their timeout.
+      await sim.settle();
       sim.clock.advance(31 * 60_000);
     }
     const final = await runSync(outDir);
