@@ -2,63 +2,21 @@
  * DownloadAgent when things go wrong: servers that close or misframe at each phase, aborts, TLS connections that
  * hand over reads while paused, and what each request leaves behind (listeners, referenced sockets). All on loopback.
  */
-import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { getEventListeners } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DownloadAgent } from "../../src/client/download-agent.ts";
 import { bodyStream, bodyText, type ResponseBody } from "../../src/client/response-body.ts";
+import { loopbackServers, readAll, selfSignedCertificate, sha256 } from "./agent-servers.ts";
 
-const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
+const { listen, rawServer } = loopbackServers();
 
-/** Listens on loopback, closing the server and its connections after the test. */
-async function listen(server: NetServer, scheme: "http" | "https"): Promise<string> {
-  const sockets = new Set<Socket>();
-  server.on(scheme === "https" ? "secureConnection" : "connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => (server.close(), sockets.forEach((s) => s.destroy())));
-  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A server that calls `reply` once per request head received, and counts connections. */
-async function rawServer(reply: (socket: Socket, connection: number) => void): Promise<{ url: string; connections: () => number }> {
-  let connections = 0;
-  const server = createNetServer((socket) => {
-    const n = ++connections;
-    let head = "";
-    socket.on("data", (data) => {
-      head += data.toString("latin1");
-      if (!head.includes("\r\n\r\n")) return;
-      head = "";
-      reply(socket, n);
-    });
-  });
-  return { url: await listen(server, "http"), connections: () => connections };
-}
-
-let tlsDir = "";
 let key: Buffer;
 let cert: Buffer;
-beforeAll(() => {
-  tlsDir = mkdtempSync(path.join(tmpdir(), "agent-tls-"));
-  // A throwaway certificate for 127.0.0.1, made for these tests by the machine's openssl.
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(tlsDir, "key.pem"), "-out", path.join(tlsDir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
-  key = readFileSync(path.join(tlsDir, "key.pem"));
-  cert = readFileSync(path.join(tlsDir, "cert.pem"));
-});
-afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
+beforeAll(() => ({ key, cert } = selfSignedCertificate()));
 
 /** A TLS server that answers the first request of each connection with `reply`'s bytes, then closes (close_notify). */
 async function tlsClosingServer(reply: string): Promise<string> {
@@ -67,15 +25,7 @@ async function tlsClosingServer(reply: string): Promise<string> {
 }
 
 const agent = (options: { keepAliveMs?: number } = {}) => new DownloadAgent({ timeoutMs: 10_000, tls: { ca: cert }, ...options });
-const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads a body whole, copying each borrowed chunk. */
-async function readAll(body: ResponseBody): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await body.read((chunk) => void parts.push(Buffer.from(chunk)));
-  return Buffer.concat(parts);
-}
 
 /** Whether `promise` settled by now (after the pending callbacks ran). */
 async function settled(promise: Promise<unknown>): Promise<boolean> {

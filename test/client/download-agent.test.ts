@@ -2,68 +2,17 @@
  * DownloadAgent frames HTTP/1.1 answers itself (download-agent.ts): these tests hold it to RFC 9112's framing
  * rules with servers that write exact bytes (node:net) or run node:http/https, all on loopback.
  */
-import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { getEventListeners } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DownloadAgent } from "../../src/client/download-agent.ts";
 import { bodyText } from "../../src/client/response-body.ts";
+import { loopbackServers, readAll, selfSignedCertificate, sha256 } from "./agent-servers.ts";
 
-const servers: { close(): void }[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close();
-});
-
-/** A node:http server, and how many connections it accepted. */
-async function httpServer(handler: RequestListener): Promise<{ url: string; connections: () => number; server: Server }> {
-  const server = createHttpServer(handler);
-  let connections = 0;
-  server.on("connection", () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({ close: () => server.close() && server.closeAllConnections() });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, server };
-}
-
-/** A server that answers each connection's request with `reply(socket, connectionNumber)`, bytes as written. */
-async function rawServer(reply: (socket: Socket, connection: number) => void): Promise<{ url: string; connections: () => number }> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server = createNetServer((socket) => {
-    const n = ++connections;
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    let head = "";
-    socket.on("data", (data) => {
-      head += data.toString("latin1");
-      if (!head.includes("\r\n\r\n")) return;
-      head = "";
-      reply(socket, n);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({ close: () => (server.close(), sockets.forEach((s) => s.destroy())) });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
-}
+const { httpServer, rawServer, listen } = loopbackServers();
 
 const agent = () => new DownloadAgent({ timeoutMs: 10_000 });
-const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
-
-/** Reads a body whole, copying each borrowed chunk. */
-async function readAll(body: { read(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> }, slow = false): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await body.read((chunk) => {
-    parts.push(Buffer.from(chunk));
-    if (slow) return new Promise<void>((resolve) => setImmediate(resolve));
-  });
-  return Buffer.concat(parts);
-}
-
 describe("DownloadAgent", () => {
   it("reads a Content-Length body across many reads, in order, and reuses the kept-alive connection", async () => {
     const payload = randomBytes(3 * 1024 * 1024 + 17);
@@ -225,22 +174,11 @@ describe("DownloadAgent", () => {
   });
 
   it("downloads over TLS, checking the server's certificate", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "agent-tls-"));
-    try {
-      // A throwaway certificate for 127.0.0.1, made for this test by the machine's openssl.
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
-      const key = readFileSync(path.join(dir, "key.pem"));
-      const cert = readFileSync(path.join(dir, "cert.pem"));
-      const payload = randomBytes(2 * 1024 * 1024);
-      const server = createHttpsServer({ key, cert }, (_req, res) => res.writeHead(200, { "content-length": payload.length }).end(payload));
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      servers.push({ close: () => server.close() && server.closeAllConnections() });
-      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/p.zip`;
-      const trusting = new DownloadAgent({ timeoutMs: 10_000, tls: { ca: cert } });
-      expect(sha256(await readAll((await trusting.get(url, new Headers())).body, true))).toBe(sha256(payload));
-      await expect(agent().get(url, new Headers())).rejects.toMatchObject({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { key, cert } = selfSignedCertificate();
+    const payload = randomBytes(2 * 1024 * 1024);
+    const url = `${await listen(createHttpsServer({ key, cert }, (_req, res) => res.writeHead(200, { "content-length": payload.length }).end(payload)), "https")}/p.zip`;
+    const trusting = new DownloadAgent({ timeoutMs: 10_000, tls: { ca: cert } });
+    expect(sha256(await readAll((await trusting.get(url, new Headers())).body, true))).toBe(sha256(payload));
+    await expect(agent().get(url, new Headers())).rejects.toMatchObject({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
   });
 });
