@@ -95,7 +95,7 @@ function requestHead(target: URL, headers: Headers): Buffer {
 
 /** What one request is doing on a connection. */
 type Phase =
-  | { kind: "head"; parts: Buffer[]; bytes: number; resolve: (answer: DownloadAnswer) => void; reject: (err: Error) => void }
+  | { kind: "head"; parts: Buffer[]; resolve: (answer: DownloadAnswer) => void; reject: (err: Error) => void }
   | BodyPhase
   | { kind: "idle"; onClose: () => void }
   | { kind: "closed" };
@@ -172,7 +172,7 @@ class Connection {
       this.answerStarted = false;
       if (this.#socket.destroyed) return reject(networkError("the kept-alive connection was closed", "ECONNRESET"));
       this.#onFinished = onFinished;
-      this.#phase = { kind: "head", parts: [], bytes: 0, resolve, reject };
+      this.#phase = { kind: "head", parts: [], resolve, reject };
       this.#signal = signal;
       signal?.addEventListener("abort", this.#onAbort, { once: true });
       this.#socket.ref();
@@ -220,7 +220,6 @@ class Connection {
   #readHead(phase: Extract<Phase, { kind: "head" }>, view: Buffer): boolean {
     this.answerStarted = true;
     phase.parts.push(Buffer.from(view));
-    phase.bytes += view.length;
     let bytes = phase.parts.length === 1 ? phase.parts[0]! : Buffer.concat(phase.parts);
     phase.parts = [bytes];
     for (;;) {
@@ -396,7 +395,7 @@ class Connection {
     this.#socket.destroy();
     if (phase.kind === "idle") phase.onClose();
     else if (phase.kind === "head") {
-      phase.reject(err ?? networkError(phase.bytes === 0 ? "the connection closed before the answer" : "the connection closed in the middle of the answer's head", "ECONNRESET"));
+      phase.reject(err ?? networkError(!this.answerStarted ? "the connection closed before the answer" : "the connection closed in the middle of the answer's head", "ECONNRESET"));
     } else if (phase.kind === "body") {
       phase.reader.queue = [];
       phase.reader.outcome = { error: err ?? networkError(`the connection closed before the body's end (${phase.framing.describe()})`, "ECONNRESET") };
