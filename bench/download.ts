@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
+import { closeSync, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -33,6 +33,28 @@ async function fileServer(file: string): Promise<{ server: ChildProcess; url: st
   const server = spawn(process.execPath, [path.join(repoRoot, "bench/file-server.mjs"), file], { stdio: ["ignore", "pipe", "inherit"] });
   const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
   return { server, url: `http://127.0.0.1:${Number(line)}/api/connector/download/package.zip` };
+}
+
+/**
+ * Writes a little more than `bytes` to a file under `dir` and removes it, just before a timed transfer of
+ * `bytes` into `dir`. Why: this VM (Firecracker) runs free page reporting (virtio-balloon; the kernel's
+ * /sys/module/page_reporting, order 9): memory left free for a moment goes back to the host, and a transfer that
+ * then fills 1 GiB of tmpfs pays a host-side fault for every page it gets. Side by side, curl's same 1 GiB took
+ * 1.33-1.52 s (1.1-1.3 s of system time) in 5 of 6 runs after a 3 s pause, and 0.61-0.74 s (0.4 s) in 6 of 6
+ * right after such a write, so each client's time followed how long the step before it had taken, not the
+ * client. With this, each client, curl included, gets pages the host has just backed, as on a machine without a
+ * balloon.
+ */
+function backFreshPages(dir: string, bytes: number): void {
+  const file = path.join(dir, "pages.tmp");
+  const block = Buffer.alloc(4 << 20);
+  const fd = openSync(file, "w");
+  try {
+    for (let written = 0; written < bytes + (64 << 20); written += block.length) writeSync(fd, block);
+  } finally {
+    closeSync(fd);
+    rmSync(file);
+  }
 }
 
 /**
@@ -96,7 +118,9 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
       "download",
       {
         sizes: results,
+        freePageReporting: existsSync("/sys/module/page_reporting"),
         note:
+          "before each transfer into a file, as much memory as it needs is written and freed (backFreshPages); " +
           "transfer times: curl's time_total against the download path's own timing (process start-up excluded on both sides); " +
           "cli: the whole `fno-connector download` process, start-up included (about 0.4 s compiled, for loading every command's modules)",
       },
@@ -117,6 +141,7 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
     const samples: Record<string, Measured[]> = {};
     let counted = false;
     const add = async (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
+      if (!discard) backFreshPages(outDir, size);
       const run = await measured(command, args, env);
       if (counted) (samples[name] ??= []).push(run);
       if (discard) return;
