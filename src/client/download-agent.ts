@@ -26,6 +26,11 @@ export interface DownloadAnswer {
   statusText: string;
   headers: Headers;
   body: ResponseBody;
+  /**
+   * The body has no length (neither Content-Length nor chunked): it ends where the connection does, and a
+   * connection cut off midway looks the same, so whether all of it arrived cannot be checked here.
+   */
+  lengthUnchecked: boolean;
 }
 
 export interface DownloadAgentOptions {
@@ -81,6 +86,24 @@ export class DownloadAgent {
       if (list.length === 0 && this.#idle.get(origin) === list) this.#idle.delete(origin);
     });
   }
+}
+
+/**
+ * Where an answer's head ends in `bytes`, if it does: `end` is where its last line's terminator starts, `next` the
+ * first byte after the empty line that ends it. A line may end in a bare LF, a preceding CR ignored (RFC 9112
+ * §2.2), as node:http and curl accept. Looks no further than just past the head's limit.
+ */
+function headEnd(bytes: Buffer): { end: number; next: number } | undefined {
+  for (let lf = bytes.indexOf(10); lf >= 0 && lf <= maxHeadBytes + 2; lf = bytes.indexOf(10, lf + 1)) {
+    const after = bytes[lf + 1] === 13 ? lf + 2 : lf + 1;
+    if (bytes[after] === 10) return { end: bytes[lf - 1] === 13 ? lf - 1 : lf, next: after + 1 };
+  }
+  return undefined;
+}
+
+/** A head or trailer section past the one limit both have: refused rather than buffered without end. */
+function tooLong(what: string): Error {
+  return networkError(`${what} is longer than ${maxHeadBytes} bytes`, "EPROTO");
 }
 
 /** `GET` and its header fields, as bytes: Headers holds only byte strings without CR, LF or NUL, so latin1 is exact. */
@@ -223,20 +246,20 @@ class Connection {
     let bytes = phase.parts.length === 1 ? phase.parts[0]! : Buffer.concat(phase.parts);
     phase.parts = [bytes];
     for (;;) {
-      const end = bytes.indexOf("\r\n\r\n");
-      if (end < 0 ? bytes.length > maxHeadBytes : end > maxHeadBytes) {
-        this.#fail(networkError(`the answer's head is longer than ${maxHeadBytes} bytes`, "EPROTO"));
+      const found = headEnd(bytes);
+      if (found ? found.end > maxHeadBytes : bytes.length > maxHeadBytes) {
+        this.#fail(tooLong("the answer's head"));
         return false;
       }
-      if (end < 0) return true;
+      if (!found) return true;
       let answer: ParsedHead;
       try {
-        answer = parseHead(bytes.subarray(0, end).toString("latin1"));
+        answer = parseHead(bytes.subarray(0, found.end).toString("latin1"));
       } catch (err) {
         this.#fail(err as Error);
         return false;
       }
-      const rest = bytes.subarray(end + 4);
+      const rest = bytes.subarray(found.next);
       // Interim answers (100 Continue, 103 Early Hints) come before the real one.
       if (answer.status < 200 && answer.status !== 101) {
         bytes = rest;
@@ -257,9 +280,9 @@ class Connection {
       const reader: BodyReader = { onChunk: undefined, resolve: undefined, reject: undefined, queue: rest.length > 0 ? [rest] : [], busy: false, outcome: undefined };
       const body: BodyPhase = { kind: "body", framing, reusable: answer.keepAlive && framing.delimited, reader, closed: false };
       this.#phase = body;
-      phase.resolve({ status: answer.status, statusText: answer.statusText, headers: answer.headers, body: this.#bodyOf(body) });
+      phase.resolve({ status: answer.status, statusText: answer.statusText, headers: answer.headers, body: this.#bodyOf(body), lengthUnchecked: framing.endsAtClose });
       // Paused until the body is read: the bytes after the head wait in the queue meanwhile.
-      if (!framing.done) return false;
+      if (!framing.done) return this.#pauseForReader();
       // No body (204, 304, Content-Length: 0): bytes after the head are bytes after the body.
       if (rest.length > 0) body.reusable = false;
       return this.#finish(body);
@@ -276,7 +299,7 @@ class Connection {
         return new Promise<void>((resolve, reject) => {
           Object.assign(reader, { onChunk, resolve, reject });
           if (reader.outcome) settle(reader);
-          else if (this.#feed(phase, noBytes, 0)) this.#socket.resume();
+          else if (this.#feed(phase, noBytes, 0)) this.#resumeReading();
         });
       },
       discard: () => {
@@ -288,7 +311,7 @@ class Connection {
         reader.onChunk = () => undefined;
         const reading = this.#feed(phase, noBytes, 0);
         if (this.#phase === phase) this.#fail(discarded);
-        else if (reading) this.#socket.resume();
+        else if (reading) this.#resumeReading();
       },
     };
   }
@@ -325,7 +348,7 @@ class Connection {
             () => {
               free();
               if (this.#phase !== phase) settle(reader);
-              else if (this.#feed(phase, view, from)) this.#socket.resume();
+              else if (this.#feed(phase, view, from)) this.#resumeReading();
             },
             (err: unknown) => {
               free();
@@ -334,7 +357,7 @@ class Connection {
               else this.#fail(err instanceof Error ? err : new Error(`the body's reader failed: ${String(err)}`));
             },
           );
-          return false;
+          return this.#pauseForReader();
         }
         // The reader aborted or discarded the body from within its call: nothing more is given to it.
         if (this.#phase !== phase) return false;
@@ -352,6 +375,22 @@ class Connection {
     if (!phase.closed) return true;
     this.#ended(phase);
     return false;
+  }
+
+  /**
+   * Reading stops until the reader takes the body or lets go of its chunk. The idle timeout measures the server's
+   * silence, and the server is not silent while nothing is read: a reader slower than `timeoutMs` (a slow disk)
+   * would otherwise fail a healthy transfer with ETIMEDOUT. So the timer stops here, until `#resumeReading`.
+   */
+  #pauseForReader(): false {
+    this.#socket.setTimeout(0);
+    return false;
+  }
+
+  /** Reads on after `#pauseForReader`, timing the server's silence again; a connection now idle keeps its keep-alive timer. */
+  #resumeReading(): void {
+    if (this.#phase.kind === "body") this.#socket.setTimeout(this.#timeoutMs);
+    this.#socket.resume();
   }
 
   /**
@@ -503,13 +542,18 @@ function closeFraming(): Framing {
   };
 }
 
-/** Chunked transfer coding (RFC 9112 §7.1): size lines (extensions ignored), data, CRLF; a 0 size, then trailer lines. */
+/**
+ * Chunked transfer coding (RFC 9112 §7.1): size lines (extensions ignored), data, CRLF; a 0 size, then trailer
+ * lines. Lines may end in a bare LF, as a head's (§2.2).
+ */
 function chunkedFraming(): Framing {
   type State = "size" | "data" | "data-end" | "trailer";
   let state: State = "size";
   let line = "";
   let left = 0;
   let received = 0;
+  /** The trailer section's bytes so far: its lines are each bounded, and together bounded like a head. */
+  let trailerBytes = 0;
   const protocol = (what: string) => networkError(`malformed chunked body: ${what}`, "EPROTO");
   return {
     done: false,
@@ -528,6 +572,7 @@ function chunkedFraming(): Framing {
       const stop = lf < 0 ? view.length : lf + 1;
       line += view.toString("latin1", at, stop);
       if (line.length > 4096) throw protocol("a line longer than 4 KiB");
+      if (state === "trailer" && (trailerBytes += stop - at) > maxHeadBytes) throw tooLong("the chunked body's trailer section");
       if (lf >= 0) {
         const text = line.replace(/\r?\n$/, "");
         line = "";

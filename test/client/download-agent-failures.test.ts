@@ -166,6 +166,38 @@ describe("DownloadAgent when a request fails", () => {
     await expect(new DownloadAgent({ timeoutMs: 100 }).get(url, new Headers())).rejects.toMatchObject({ code: "ETIMEDOUT" });
   });
 
+  // The idle timeout measures the server's silence: a reader that holds a chunk for longer (a slow disk) pauses reading, not the server.
+  const idleMs = 200;
+  const holdMs = 3 * idleMs;
+  /** Reads a body whose reader holds its first chunk for `holdMs`; resolves with the bytes and how the read ended. */
+  async function readHoldingFirstChunk(body: ResponseBody): Promise<{ bytes: number; error: unknown }> {
+    let bytes = 0;
+    const error = await body
+      .read((chunk) => {
+        const first = bytes === 0;
+        bytes += chunk.length;
+        if (first) return tick(holdMs);
+      })
+      .catch((err: unknown) => err);
+    return { bytes, error };
+  }
+  const slowSinkPayload = 2 * 1024 * 1024;
+
+  it("does not time out while the reader holds a chunk longer than timeoutMs", async () => {
+    const { url } = await rawServer((socket) => socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${slowSinkPayload}\r\n\r\n`), Buffer.alloc(slowSinkPayload)])));
+    const answer = await new DownloadAgent({ timeoutMs: idleMs }).get(url, new Headers());
+    expect(await readHoldingFirstChunk(answer.body)).toEqual({ bytes: slowSinkPayload, error: undefined });
+  });
+
+  it("still times out a server that goes silent after the reader held a chunk", async () => {
+    // Half the body, then nothing: the timer, stopped while the reader held its chunk, runs again once reading resumes.
+    const { url } = await rawServer((socket) => socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${slowSinkPayload}\r\n\r\n`), Buffer.alloc(slowSinkPayload / 2)])));
+    const answer = await new DownloadAgent({ timeoutMs: idleMs }).get(url, new Headers());
+    const { bytes, error } = await readHoldingFirstChunk(answer.body);
+    expect(error).toMatchObject({ code: "ETIMEDOUT" });
+    expect(bytes).toBe(slowSinkPayload / 2);
+  });
+
   const cut = "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345";
   it.each([
     ["before the answer", "", false],

@@ -57,12 +57,29 @@ describe("DownloadAgent", () => {
     expect((await readAll((await agent().get(url, new Headers())).body)).toString()).toBe("0123456789");
   });
 
-  it("reads a body without a length up to the close, and does not reuse that connection", async () => {
+  it("reads a body without a length up to the close, says its length was not checked, and does not reuse that connection", async () => {
     const { url, connections } = await rawServer((socket) => socket.end("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end"));
     const a = agent();
-    expect((await readAll((await a.get(url, new Headers())).body)).toString()).toBe("until the end");
+    const answer = await a.get(url, new Headers());
+    expect(answer.lengthUnchecked).toBe(true);
+    expect((await readAll(answer.body)).toString()).toBe("until the end");
     expect((await readAll((await a.get(url, new Headers())).body)).toString()).toBe("until the end");
     expect(connections()).toBe(2);
+  });
+
+  it.each([
+    ["Content-Length", "HTTP/1.1 200 OK\ncontent-length: 2\r\nx-a: 1\n\nPK"],
+    ["chunked", "HTTP/1.1 200 OK\ntransfer-encoding: chunked\n\n1\nP\n1;x=y\r\nK\n0\nx-trailer: 1\n\n"],
+    ["chunked, the head ending in LF CR LF", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\n\r\n2\nPK\r\n0\r\n\n"],
+  ])("accepts lines that end in a bare LF (RFC 9112 §2.2), %s, and reuses the connection after them", async (_name, reply) => {
+    const { url, connections } = await rawServer((socket) => socket.write(reply));
+    const a = agent();
+    for (let i = 0; i < 2; i++) {
+      const answer = await a.get(url, new Headers());
+      expect(answer.lengthUnchecked).toBe(false);
+      expect((await readAll(answer.body)).toString()).toBe("PK");
+    }
+    expect(connections()).toBe(1);
   });
 
   it("skips interim 1xx answers", async () => {
@@ -110,6 +127,8 @@ describe("DownloadAgent", () => {
     ["two different Content-Lengths", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nPK", "invalid Content-Length"],
     ["a folded header line", "HTTP/1.1 200 OK\r\nx-a: 1\r\n continued\r\n\r\n", "malformed header line"],
     ["a bad chunk size", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n", "malformed chunked body"],
+    // Each line is under the 4 KiB line limit; together they never end.
+    ["a trailer section longer than 64 KiB", `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\n${"x-trailer: 1234567890\r\n".repeat(3000)}`, "trailer section is longer than 65536 bytes"],
   ])("refuses %s with EPROTO", async (_name, reply, message) => {
     const { url } = await rawServer((socket) => socket.write(reply));
     const error = await agent()
