@@ -29,6 +29,12 @@ export interface DownloadResult {
   restarts: number;
   /** Bytes received over the network, resent ones included. */
   received: number;
+  /**
+   * The last answer's body ended where its connection did (no Content-Length, not chunked) and no length was
+   * announced before: a connection cut off midway would look the same, so `bytes` may be short. Check the
+   * package itself (a zip: checkZip).
+   */
+  lengthUnchecked: boolean;
 }
 
 /** The package arrived with more bytes than its length announced: the bytes cannot be trusted. */
@@ -71,7 +77,7 @@ export async function downloadResumable(
   const { budget, signal } = options;
   const operation = options.operation ?? "Download";
   const state: ResumeState = { offset: 0, total: undefined, validator: undefined };
-  const result: DownloadResult = { url, bytes: 0, contentLength: undefined, requests: 0, resumes: 0, restarts: 0, received: 0 };
+  const result: DownloadResult = { url, bytes: 0, contentLength: undefined, requests: 0, resumes: 0, restarts: 0, received: 0, lengthUnchecked: false };
   for (;;) {
     const resuming = state.offset > 0;
     const headers = new Headers();
@@ -145,6 +151,8 @@ export async function downloadResumable(
       continue;
     }
     result.bytes = state.offset;
+    // With a total from the first answer, a short body was caught above, whatever this one's framing.
+    result.lengthUnchecked = response.lengthUnchecked && state.total === undefined;
     return result;
   }
 }

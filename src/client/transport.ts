@@ -66,6 +66,8 @@ export interface StreamedResponse {
   headers: Headers;
   body: ResponseBody;
   url: string;
+  /** The body ends where its connection does (no Content-Length, not chunked): a cut-off one would look whole (DownloadAnswer). */
+  lengthUnchecked: boolean;
 }
 
 /** What one attempt sends: the request's head, with the token of that attempt. */
@@ -172,7 +174,9 @@ export class Transport {
       const reply = await this.#exchange(request, options, link.signal, async (outgoing, signal) => {
         if (custom) {
           const response = await custom(fetchRequest(request, outgoing, signal));
-          return fetchReply(response, () => ({ status: response.status, headers: response.headers, body: webStreamBody(response.body), url: response.url || outgoing.url }));
+          // A fetch hides the framing; an answer with neither field may have ended at a close, so it counts as unchecked.
+          const lengthUnchecked = !response.headers.has("content-length") && !response.headers.has("transfer-encoding");
+          return fetchReply(response, () => ({ status: response.status, headers: response.headers, body: webStreamBody(response.body), url: response.url || outgoing.url, lengthUnchecked }));
         }
         const answer = await this.#downloads.get(outgoing.url, outgoing.headers, signal);
         return {
@@ -182,7 +186,7 @@ export class Transport {
           url: outgoing.url,
           discard: async () => answer.body.discard(),
           text: () => bodyText(answer.body),
-          value: () => ({ status: answer.status, headers: answer.headers, body: answer.body, url: outgoing.url }),
+          value: () => ({ status: answer.status, headers: answer.headers, body: answer.body, url: outgoing.url, lengthUnchecked: answer.lengthUnchecked }),
         };
       });
       const streamed = reply.value();

@@ -231,11 +231,12 @@ class OpeningSink implements DownloadSink {
 
 /**
  * Writes `file` through `<file>.partial` beside it, renamed when complete: a failed or cut-short download
- * leaves nothing under the name (the CLI's `download --out` and `invoke --out`).
+ * leaves nothing under the name (the CLI's `download --out` and `invoke --out`). `check` judges the written
+ * partial file, given what `fill` returned, before the rename; when it throws, nothing is left either.
  */
-export async function writeFileThroughPartial(file: string, fill: (sink: DownloadSink) => Promise<void>): Promise<number> {
+export async function writeFileThroughPartial<T>(file: string, fill: (sink: DownloadSink) => Promise<T>, check?: (partial: string, filled: T) => Promise<void>): Promise<number> {
   const partial = `${file}.partial`;
-  const { sink } = await fillTemporary(partial, fill, { flush: false, hash: false });
+  const { sink } = await fillTemporary(partial, fill, { flush: false, hash: false, ...(check ? { whileClosing: (_sink: FileSink, filled: T) => check(partial, filled) } : {}) });
   try {
     await rename(partial, file);
   } catch (err) {

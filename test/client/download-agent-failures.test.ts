@@ -176,7 +176,7 @@ describe("DownloadAgent when a request fails", () => {
       .read((chunk) => {
         const first = bytes === 0;
         bytes += chunk.length;
-        if (first) return tick(holdMs);
+        if (first) return tick(holdMs).then(() => undefined);
       })
       .catch((err: unknown) => err);
     return { bytes, error };

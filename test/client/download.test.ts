@@ -80,6 +80,15 @@ describe("FnoClient.downloadTo", () => {
     expect(requests[1]?.headers.get("authorization")).toBe("Bearer t");
   });
 
+  it.each([
+    ["a Content-Length", whole([1, 2]), false],
+    ["chunked", new Response(new Uint8Array([1, 2]), { headers: { "transfer-encoding": "chunked" } }), false],
+    ["neither (the body ends at the close)", new Response(new Uint8Array([1, 2])), true],
+  ])("says whether the package's length could be checked: %s", async (_name, answer, unchecked) => {
+    const result = await scriptedClient([answer]).client.downloadTo(location, memorySink());
+    expect(result).toMatchObject({ bytes: 2, lengthUnchecked: unchecked });
+  });
+
   it("uses Last-Modified as the validator when there is no strong ETag", async () => {
     const modified = "Tue, 01 Dec 2026 10:00:00 GMT";
     const { client, requests } = scriptedClient([

@@ -11,6 +11,7 @@ import { placeholderConfig } from "../../src/compile/config.ts";
 import { repoRoot } from "../support/shared.ts";
 import { runCaptured, type CliRun } from "../cli/support.ts";
 import { tempDir } from "./support.ts";
+import { loopbackServers } from "../client/agent-servers.ts";
 
 // The CLI's client waits out its backoffs on a virtual clock: a download cut off on every attempt fails after
 // all of them, in no real time.
@@ -32,6 +33,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => sim?.close());
+const { rawServer } = loopbackServers();
 
 function connectionFlags(connection: SimulatorConnection): string[] {
   return ["--url", connection.environmentUrl, "--tenant", connection.tenantId, "--client-id", connection.clientId, "--authority-host", connection.authorityHost];
@@ -123,6 +125,33 @@ describe("the workflow commands, as a user runs them", () => {
     const whole = await cli(["download", first!.downloadLocation!, "--out", out]);
     expect(whole.code, whole.stderr).toBe(0);
     expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(first!.sha256);
+  });
+
+  /** A server that sends `body` without a length (no Content-Length, not chunked): it ends where the connection does, cut off or not. */
+  const closeDelimited = async (body: Buffer) => (await rawServer((socket) => socket.end(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\n\r\n"), body])))).url;
+  const zipOfSomeKiB = () => writeZip(new Map([["data.csv", Buffer.from("a,b\r\n".repeat(2000))]]));
+
+  it("download checks a package sent without a length as a zip: a cut-off one fails naming the file, and nothing is written", async () => {
+    const zip = await zipOfSomeKiB();
+    const dir = tempDir("fno-cli-");
+    const whole = await cli(["download", `${await closeDelimited(zip)}/package.zip`, "--out", path.join(dir, "whole.zip")]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "whole.zip")).equals(zip)).toBe(true);
+
+    const cut = path.join(dir, "cut.zip");
+    const truncated = await cli(["download", `${await closeDelimited(zip.subarray(0, zip.length >> 1))}/package.zip`, "--out", cut]);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toMatch(/^fno-connector: .*cut\.zip: .*no length.* not a readable zip/m);
+    expect(existsSync(cut)).toBe(false);
+    expect(existsSync(`${cut}.partial`)).toBe(false);
+  });
+
+  it("download to stdout of a package sent without a length writes it and warns that its length could not be verified", async () => {
+    const zip = await zipOfSomeKiB();
+    const piped = await cli(["download", `${await closeDelimited(zip)}/package.zip`, "--out", "-"]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(Buffer.from(piped.stdout, "latin1").equals(zip)).toBe(true);
+    expect(piped.stderr).toMatch(/^fno-connector: warning: .*no length.*could not be verified/m);
   });
 
   // The one test here that runs its own process: only the real process shows what Node itself would print

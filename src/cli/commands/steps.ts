@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { emptyGuid, messageStatusPhase, type DequeueMessage, type DownloadSink } from "../../client/index.ts";
+import { emptyGuid, messageStatusPhase, type DequeueMessage, type DownloadResult, type DownloadSink } from "../../client/index.ts";
 import { importFile } from "../../workflows/import.ts";
-import { writeFileThroughPartial } from "../../workflows/package-store.ts";
+import { checkZip, UnreadablePackageError, writeFileThroughPartial } from "../../workflows/package-store.ts";
 import { addConnectionOptions, createClient, requireHttpUrl, resolveConnection, type ConnectionFlags } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { requireInputFile, requireOutputFile } from "../paths.ts";
@@ -35,8 +35,20 @@ export function registerSteps(program: Command): void {
     if (flags.out !== "-") requireOutputFile(flags.out, "--out");
     const client = await createClient(resolveConnection(flags));
     // A broken transfer resumes with a Range request; stdout cannot be rewound, so there a fresh start is an error.
-    if (flags.out === "-") return void (await client.downloadTo(target, stdoutSink));
-    await writeFileThroughPartial(flags.out, async (sink) => void (await client.downloadTo(target, sink)));
+    if (flags.out === "-") {
+      const result = await client.downloadTo(target, stdoutSink);
+      if (result.lengthUnchecked) process.stderr.write(`fno-connector: warning: ${noLength(result)}; they could not be verified (download to a file to have the package checked as a zip)\n`);
+      return;
+    }
+    const out = flags.out;
+    await writeFileThroughPartial(out, (sink) => client.downloadTo(target, sink), async (partial, result) => {
+      // Without a length, a cut-off package is caught by its zip check, as sync's are.
+      if (!result.lengthUnchecked) return;
+      await checkZip(partial).catch((err: unknown) => {
+        if (!(err instanceof UnreadablePackageError)) throw err;
+        throw new CliError(`${out}: the transfer was probably cut off, so nothing was written under that name: ${noLength(result)}, and they are ${err.message}`, ExitCode.failed);
+      });
+    });
   });
 
   addConnectionOptions(
@@ -98,6 +110,10 @@ export function registerSteps(program: Command): void {
     if (result.timedOut) throw new CliError(`import ${result.messageId} still ${result.status} when the wait ended`, ExitCode.failed);
   });
 }
+
+/** Why a download's bytes may be short though nothing failed (DownloadResult.lengthUnchecked). */
+const noLength = (result: DownloadResult) =>
+  `the server sent the package with no length (no Content-Length, not chunked), so a cut-off transfer would look complete: ${result.bytes} bytes arrived`;
 
 /** Writes a download to stdout, waiting whenever the pipe is full. Copies each chunk: a pipe may keep it queued. */
 const stdoutSink: DownloadSink = {
