@@ -281,8 +281,9 @@ class Connection {
       const body: BodyPhase = { kind: "body", framing, reusable: answer.keepAlive && framing.delimited, reader, closed: false };
       this.#phase = body;
       phase.resolve({ status: answer.status, statusText: answer.statusText, headers: answer.headers, body: this.#bodyOf(body), lengthUnchecked: framing.endsAtClose });
-      // Paused until the body is read: the bytes after the head wait in the queue meanwhile.
-      if (!framing.done) return this.#pauseForReader();
+      // Paused until the body is read: the bytes after the head wait in the queue meanwhile. The idle timer keeps
+      // running, so a body its caller never reads nor discards still frees its connection after timeoutMs.
+      if (!framing.done) return false;
       // No body (204, 304, Content-Length: 0): bytes after the head are bytes after the body.
       if (rest.length > 0) body.reusable = false;
       return this.#finish(body);
@@ -378,7 +379,7 @@ class Connection {
   }
 
   /**
-   * Reading stops until the reader takes the body or lets go of its chunk. The idle timeout measures the server's
+   * Reading stops until the reader lets go of its chunk. The idle timeout measures the server's
    * silence, and the server is not silent while nothing is read: a reader slower than `timeoutMs` (a slow disk)
    * would otherwise fail a healthy transfer with ETIMEDOUT. So the timer stops here, until `#resumeReading`.
    */

@@ -198,6 +198,18 @@ describe("DownloadAgent when a request fails", () => {
     expect(bytes).toBe(slowSinkPayload / 2);
   });
 
+  it("closes the connection of a body nobody reads or discards after timeoutMs", async () => {
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
+    const { url } = await rawServer((socket) => {
+      socket.on("close", closed);
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${slowSinkPayload}\r\n\r\n`);
+    });
+    await new DownloadAgent({ timeoutMs: idleMs }).get(url, new Headers());
+    const outcome = await Promise.race([closing.then(() => "closed"), tick(idleMs * 5).then(() => "still open")]);
+    expect(outcome).toBe("closed");
+  });
+
   const cut = "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345";
   it.each([
     ["before the answer", "", false],
