@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -35,17 +35,39 @@ async function fileServer(file: string): Promise<{ server: ChildProcess; url: st
   return { server, url: `http://127.0.0.1:${Number(line)}/api/connector/download/package.zip` };
 }
 
+/** One measured run, and whether the kernel handed memory back to the host during it. */
+type Run = Measured & { pageReporting: boolean };
+
+/** Kibibytes this VM's kernel has handed back to the host so far (free page reporting), where the kernel says. */
+const reportedKib = (): number | undefined => {
+  try {
+    return Number(readFileSync("/sys/module/page_reporting/parameters/reported_kib", "utf8"));
+  } catch {
+    return undefined;
+  }
+};
+
 /**
- * Writes a little more than `bytes` to a file under `dir` and removes it, just before a timed transfer of
- * `bytes` into `dir`. Why: this VM (Firecracker) runs free page reporting (virtio-balloon; the kernel's
- * /sys/module/page_reporting, order 9): memory left free for a moment goes back to the host, and a transfer that
- * then fills 1 GiB of tmpfs pays a host-side fault for every page it gets. Side by side, curl's same 1 GiB took
- * 1.33-1.52 s (1.1-1.3 s of system time) in 5 of 6 runs after a 3 s pause, and 0.61-0.74 s (0.4 s) in 6 of 6
- * right after such a write, so each client's time followed how long the step before it had taken, not the
- * client. With this, each client, curl included, gets pages the host has just backed, as on a machine without a
- * balloon.
+ * Readies memory for a timed transfer of `bytes` into `dir`. This VM (Firecracker) runs free page reporting
+ * (virtio-balloon; /sys/module/page_reporting, order 9): a kernel worker, started about every 2 s after memory
+ * is freed, hands free 2 MiB blocks back to the host, and a page taken from one costs a host-side fault. Both
+ * showed in the transfers' own CPU time: curl's 1 GiB into tmpfs took 0.6 s with 0.4 s of CPU when neither
+ * happened, 1.1-1.65 s with 1.0-1.5 s when the worker ran during it (186-384 MiB reported), and 1.33-1.52 s
+ * after a 3 s pause (pages already returned). Which client met either followed how long the step before it had
+ * taken, not the client. So: wait for the worker to deal with what the previous transfer freed (until it has
+ * reported and stayed quiet for 200 ms, at most 3 s), then write `bytes` and a margin into `dir` and remove them
+ * (pages the host backs again, freed just now), and start at once, well inside the worker's 2 s.
  */
-function backFreshPages(dir: string, bytes: number): void {
+async function readyMemory(dir: string, bytes: number): Promise<void> {
+  const started = performance.now();
+  let last = reportedKib();
+  let changedAt: number | undefined;
+  while (last !== undefined && performance.now() - started < 3000) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = reportedKib();
+    if (now !== last) [last, changedAt] = [now, performance.now()];
+    else if (changedAt !== undefined && performance.now() - changedAt > 200) break;
+  }
   const file = path.join(dir, "pages.tmp");
   const block = Buffer.alloc(4 << 20);
   const fd = openSync(file, "w");
@@ -120,7 +142,7 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
         sizes: results,
         freePageReporting: existsSync("/sys/module/page_reporting"),
         note:
-          "before each transfer into a file, as much memory as it needs is written and freed (backFreshPages); " +
+          "before each transfer into a file (full runs), the kernel's page reporting is waited out and as much memory as the transfer needs is written and freed (readyMemory); " +
           "transfer times: curl's time_total against the download path's own timing (process start-up excluded on both sides); " +
           "cli: the whole `fno-connector download` process, start-up included (about 0.4 s compiled, for loading every command's modules)",
       },
@@ -136,14 +158,16 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
   }
 
   /** Every client on `url`, alternating, a warm-up round and then `runs` times; with `discard`, curl and the path into /dev/null. */
-  async function measureAll(url: string, size: number, discard = false): Promise<Record<string, Measured[]>> {
+  async function measureAll(url: string, size: number, discard = false): Promise<Record<string, Run[]>> {
     const file = discard ? "/dev/null" : path.join(outDir, "package.zip");
-    const samples: Record<string, Measured[]> = {};
+    const samples: Record<string, Run[]> = {};
     let counted = false;
     const add = async (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
-      if (!discard) backFreshPages(outDir, size);
+      // Smoke runs are not judged: they skip the wait.
+      if (!discard && !smoke) await readyMemory(outDir, size);
+      const before = reportedKib();
       const run = await measured(command, args, env);
-      if (counted) (samples[name] ??= []).push(run);
+      if (counted) (samples[name] ??= []).push({ ...run, pageReporting: before !== reportedKib() });
       if (discard) return;
       if (statSync(file).size !== size) throw new Error(`${name} wrote ${statSync(file).size} of ${size} bytes`);
       rmSync(file);
@@ -166,9 +190,11 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
     return samples;
   }
 
-  function summarise(figures: Record<string, Measured[]>, mb: number) {
+  function summarise(figures: Record<string, Run[]>, mb: number) {
     const curl = median(figures.curl!.map((m) => m.transfer));
-    const against = (list: Measured[]) => {
+    /** Runs during which the kernel handed memory back to the host (see readyMemory). */
+    const duringPageReporting = (list: Run[]) => list.filter((m) => m.pageReporting).length;
+    const against = (list: Run[]) => {
       const transfer = median(list.map((m) => m.transfer));
       return {
         MBps: round(mb / transfer),
@@ -176,11 +202,12 @@ export async function downloadBench(smoke: boolean, withCandidates = false): Pro
         // Each run's ratio against the curl run of the same round: how noisy the pairs were.
         ratios: list.map((m, i) => round(figures.curl![i]!.transfer / m.transfer)),
         peakRssMb: round(Math.max(...list.map((m) => m.peakMb)), 1),
+        runsDuringPageReporting: duringPageReporting(list),
       };
     };
     const cliWall = median(figures.cli!.map((m) => m.wall));
     return {
-      curl: { MBps: round(mb / curl), seconds: figures.curl!.map((m) => round(m.transfer)) },
+      curl: { MBps: round(mb / curl), seconds: figures.curl!.map((m) => round(m.transfer)), runsDuringPageReporting: duringPageReporting(figures.curl!) },
       downloadPath: against(figures.path!),
       cli: { wallSeconds: round(cliWall), wallRatioToCurl: round(median(figures.curl!.map((m) => m.wall)) / cliWall), peakRssMb: round(Math.max(...figures.cli!.map((m) => m.peakMb)), 1) },
       ...(withCandidates ? { candidates: Object.fromEntries(candidates.map((name) => [name, against(figures[name]!)])) } : {}),
