@@ -49,14 +49,14 @@ const reportedKib = (): number | undefined => {
 
 /**
  * Readies memory for a timed transfer of `bytes` into `dir`. This VM (Firecracker) runs free page reporting
- * (virtio-balloon; /sys/module/page_reporting, order 9): a kernel worker, started about every 2 s after memory
- * is freed, hands free 2 MiB blocks back to the host, and a page taken from one costs a host-side fault. Both
- * showed in the transfers' own CPU time: curl's 1 GiB into tmpfs took 0.6 s with 0.4 s of CPU when neither
- * happened, 1.1-1.65 s with 1.0-1.5 s when the worker ran during it (186-384 MiB reported), and 1.33-1.52 s
- * after a 3 s pause (pages already returned). Which client met either followed how long the step before it had
- * taken, not the client. So: wait for the worker to deal with what the previous transfer freed (until it has
- * reported and stayed quiet for 200 ms, at most 3 s), then write `bytes` and a margin into `dir` and remove them
- * (pages the host backs again, freed just now), and start at once, well inside the worker's 2 s.
+ * (virtio-balloon; /sys/module/page_reporting, order 9): 0.3-3 s after memory is freed, a kernel worker hands
+ * free 2 MiB blocks back to the host, and a page taken from one costs a host-side fault. Both showed in the
+ * transfers' own CPU time: curl's 1 GiB into tmpfs took 0.6 s with 0.4 s of CPU when neither happened,
+ * 1.1-1.65 s with 1.0-1.5 s when the worker ran during it (186-384 MiB reported), and 1.33-1.52 s after a 3 s
+ * pause (pages already returned). Which client met either followed how long the step before it had taken, not
+ * the client. So: wait for the worker to deal with what the previous transfer freed (until it has reported and
+ * stayed quiet for 200 ms, at most 3 s), then write `bytes` and a margin into `dir` and remove them (pages the
+ * host backs again, freed just now), and start at once, before the worker acts on that.
  */
 async function readyMemory(dir: string, bytes: number): Promise<void> {
   const started = performance.now();
