@@ -24,6 +24,8 @@ export interface PackageDownload {
   contentLength: number | undefined;
   contentType: string | undefined;
   url: string;
+  /** The body ends where its connection does (no Content-Length, not chunked): a cut-off one reads as whole, so check the package itself (a zip: checkZip). */
+  lengthUnchecked: boolean;
 }
 
 /** One parsed GetExecutionErrors entry; F&O returns the list JSON-encoded inside `value`. */
@@ -120,6 +122,7 @@ export class FnoClient {
       contentLength: length === null ? undefined : Number(length),
       contentType: response.headers.get("content-type") ?? undefined,
       url,
+      lengthUnchecked: response.lengthUnchecked,
     };
   }
 

@@ -250,6 +250,17 @@ describe("FnoClient.download", () => {
     expect(new Uint8Array(await new Response(download.body).arrayBuffer())).toEqual(new Uint8Array([80, 75, 3, 4]));
   });
 
+  it.each([
+    ["a Content-Length", { "content-length": "2" }, false],
+    ["chunked", { "transfer-encoding": "chunked" }, false],
+    ["neither (the body ends at the close)", {}, true],
+  ])("says whether the package's length can be checked: %s", async (_name, headers, unchecked) => {
+    const { client: c } = client(scripted([new Response(new Uint8Array([80, 75]), { status: 200, headers })]).fetch);
+    const download = await c.download(message.DownloadLocation);
+    expect(download.lengthUnchecked).toBe(unchecked);
+    expect(new Uint8Array(await new Response(download.body).arrayBuffer())).toEqual(new Uint8Array([80, 75]));
+  });
+
   it("sends no bearer token to another host", async () => {
     const server = scripted([new Response("x", { status: 200 })]);
     const { client: c } = client(server.fetch);
