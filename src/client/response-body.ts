@@ -59,6 +59,7 @@ export async function bodyText(body: ResponseBody, limit = 64 * 1024): Promise<s
  */
 export function bodyStream(body: ResponseBody): ReadableStream<Uint8Array> {
   let wake: (() => void) | undefined;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       body
@@ -68,7 +69,10 @@ export function bodyStream(body: ResponseBody): ReadableStream<Uint8Array> {
           return new Promise<void>((resolve) => (wake = resolve));
         })
         .then(
-          () => controller.close(),
+          // A body already whole when cancelled still ends cleanly, and closing a cancelled stream throws.
+          () => {
+            if (!cancelled) controller.close();
+          },
           (err: unknown) => controller.error(err),
         );
     },
@@ -77,6 +81,7 @@ export function bodyStream(body: ResponseBody): ReadableStream<Uint8Array> {
       wake = undefined;
     },
     cancel() {
+      cancelled = true;
       body.discard();
       // The read settles only once onChunk's promise does: a chunk waiting for room is let go.
       wake?.();

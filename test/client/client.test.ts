@@ -261,6 +261,21 @@ describe("FnoClient.download", () => {
     expect(new Uint8Array(await new Response(download.body).arrayBuffer())).toEqual(new Uint8Array([80, 75]));
   });
 
+  it("lets a caller cancel the body (one it will not trust, say) without an unhandled rejection", async () => {
+    const { client: c } = client(scripted([new Response(new Uint8Array([80, 75]), { status: 200 })]).fetch);
+    const download = await c.download(message.DownloadLocation);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await download.body.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it("sends no bearer token to another host", async () => {
     const server = scripted([new Response("x", { status: 200 })]);
     const { client: c } = client(server.fetch);
