@@ -80,6 +80,11 @@ export const runnerJobKeys = ["kind", "environment", "schedule", "timezone"] as 
 /** Job and environment names become file names and log fields: plain, short, no path separators. */
 const namePattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 
+/** True when `name` can name a job's folder in the state folder (an unrunnable job's name may not). */
+export function isUsableName(name: string): boolean {
+  return new RegExp(namePattern).test(name);
+}
+
 const secretSource = {
   type: "object",
   minProperties: 1,

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { FolderLock } from "../workflows/folder-lock.ts";
-import type { JobsConfig } from "./config.ts";
+import { isUsableName, type JobsConfig, type UnrunnableJob } from "./config.ts";
 import { jobDir, readStateFile, stateFileName, type RunnerRecord, type RunSummary } from "./state.ts";
 
 /** One job as `fno-connector jobs` shows it, read from the configuration and the job's state file. */
@@ -26,7 +26,10 @@ export interface JobStatus {
   problem?: string;
 }
 
-/** A job whose entry in the file is wrong: what the entry says, and why it does not run. Its state is not read. */
+/**
+ * A job whose entry in the file is wrong: what the entry says, why it does not run, and what its state file (named
+ * by the job's name) says of its runs before, when it has one.
+ */
 export interface UnrunnableJobStatus {
   job: string;
   kind?: string;
@@ -36,11 +39,18 @@ export interface UnrunnableJobStatus {
   now: "not runnable";
   /** Each problem with its file, line and key. */
   configProblems: string[];
+  /** Absent when the name cannot name a file (one of its problems): such a job has no state file. */
+  stateFile?: string;
+  lastRun?: RunSummary;
+  lastError?: { at: string; message: string };
+  runs?: number;
+  /** Why its state file could not be read. */
+  problem?: string;
 }
 
 /** Every job's status, the unrunnable ones last; reads state files only (no lock is taken, and nothing is written). */
 export async function jobStatuses(config: JobsConfig, now: number): Promise<(JobStatus | UnrunnableJobStatus)[]> {
-  const unrunnable = config.unrunnable.map((job): UnrunnableJobStatus => ({ job: job.name, ...job.written, now: "not runnable", configProblems: job.problems }));
+  const unrunnable = Promise.all(config.unrunnable.map((job) => unrunnableStatus(config, job)));
   const runnable = await Promise.all(
     config.jobs.map(async (job): Promise<JobStatus> => {
       const dir = jobDir(config.stateDir, job.name);
@@ -81,5 +91,29 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<(Job
       };
     }),
   );
-  return [...runnable, ...unrunnable];
+  return [...runnable, ...(await unrunnable)];
+}
+
+/**
+ * An unrunnable job's entry and its runs before, from its state file as it is: read only (no lock, nothing made or
+ * written), and of whatever kind it was (its kind may be what is now wrong).
+ */
+async function unrunnableStatus(config: JobsConfig, job: UnrunnableJob): Promise<UnrunnableJobStatus> {
+  const status: UnrunnableJobStatus = { job: job.name, ...job.written, now: "not runnable", configProblems: job.problems };
+  if (!isUsableName(job.name)) return status;
+  const stateFile = path.join(jobDir(config.stateDir, job.name), stateFileName);
+  let record: RunnerRecord | undefined;
+  try {
+    record = (await readStateFile(stateFile, job.name))?.runner;
+  } catch (err) {
+    return { ...status, stateFile, problem: (err as Error).message };
+  }
+  if (!record) return { ...status, stateFile };
+  return {
+    ...status,
+    stateFile,
+    runs: record.runs,
+    ...(record.lastRun ? { lastRun: record.lastRun } : {}),
+    ...(record.lastError ? { lastError: record.lastError } : {}),
+  };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/errors/index.ts";
 import { JobsConfigError, loadJobsConfig, readClientSecret } from "../../src/jobs/config.ts";
+import { JobStateFile } from "../../src/jobs/state.ts";
 import { runCaptured } from "../cli/support.ts";
 import { repoRoot } from "../support/shared.ts";
 import { prodSecret, scratch, testKinds, twoEnvironments, writeJobsFile } from "./support.ts";
@@ -265,6 +266,32 @@ describe("fno-connector run and jobs with one job's entry wrong: that job is rep
     const statuses = JSON.parse(json.stdout) as { job: string; now: string; configProblems?: string[] }[];
     expect(statuses.map((s) => [s.job, s.now])).toEqual([["ok-in", "never run"], ["bad-in", "not runnable"]]);
     expect(statuses[1]!.configProblems).toEqual(expect.arrayContaining([expect.stringContaining(key)]));
+  });
+});
+
+describe("fno-connector jobs with the entry of a job that ran before now wrong", () => {
+  it("shows the job as not runnable with its last run and last error from its state file (exit 1), and leaves the file as it was", async () => {
+    const dir = scratch();
+    const text = twoEnvironments + goodJob.replace("kind: folder-count", "kind: monitor") + "  bad:\n    kind: folder-count\n    environment: prod\n    schedule: \"0 * * * *\"\n    folder: in\n";
+    const file = writeJobsFile(dir, text);
+    const stateDir = path.join(dir, ".fno-jobs");
+    const state = await JobStateFile.open(path.join(stateDir, "bad"), "bad", "folder-count", () => ({}));
+    const lastRun = { trigger: "schedule" as const, startedAt: "2026-01-01T01:00:00.000Z", endedAt: "2026-01-01T01:00:02.000Z", result: "failed" as const, counts: { files: 2 }, unfinished: 0, error: "EACCES" };
+    await state.updateRecord({ ...state.record, runs: 3, failuresInARow: 1, lastRun, lastError: { at: lastRun.endedAt, message: "EACCES" } });
+    const saved = readFileSync(state.file, "utf8");
+    // folder-count is a test kind: to the CLI, which has the registered kinds only, its kind is what is wrong.
+    const shown = await runCaptured(["jobs", "--config", file]);
+    expect(shown.code, shown.stderr).toBe(1);
+    expect(shown.stdout).toContain(
+      "bad: folder-count on prod schedule \"0 * * * *\"\n  NOT RUNNABLE (the other jobs run): its entry is wrong:\n" +
+        `    ${file}:${lineOf(text, "kind: folder-count")}:5: jobs.bad.kind (/jobs/bad/kind): 'folder-count' is not a job kind`,
+    );
+    expect(shown.stdout).toContain(`  last run: 2026-01-01T01:00:00.000Z → 2026-01-01T01:00:02.000Z failed (files=2)\n  runs: 3\n  last error: 2026-01-01T01:00:02.000Z: EACCES\n`);
+    const json = await runCaptured(["jobs", "--config", file, "--json"]);
+    const bad = (JSON.parse(json.stdout) as { job: string }[]).find((s) => s.job === "bad");
+    expect(bad).toMatchObject({ now: "not runnable", stateFile: state.file, runs: 3, lastRun, lastError: { message: "EACCES" } });
+    expect(readFileSync(state.file, "utf8")).toBe(saved);
+    expect(readdirSync(stateDir, { recursive: true }).map(String).sort()).toEqual(["bad", path.join("bad", "state.json")]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/errors/index.ts";
@@ -124,6 +124,51 @@ describe("the runner and a state file", () => {
       const { now } = await midRun(process.ppid, `${process.ppid} 9e1d-live-runner ${startOf(process.ppid)}`);
       expect(await now()).toBe("running");
     });
+  });
+
+  /** Every file under `dir` with its content and modification time: what a reader must leave as it was. */
+  const snapshot = (dir: string) =>
+    readdirSync(dir, { recursive: true }).map(String).sort().map((name) => {
+      const file = path.join(dir, name);
+      const stats = statSync(file);
+      return [name, stats.mtimeMs, stats.isFile() ? readFileSync(file, "utf8") : "(folder)"];
+    });
+
+  it("`jobs` shows an unrunnable job's last run from the state file its name ties it to, reading it changes nothing, and a damaged one is named", async () => {
+    const dir = scratch();
+    const file = writeJobsFile(dir, twoEnvironments + jobs(dir));
+    const config = loadJobsConfig(file, [folderKind]);
+    await runJobs({ config, host: testHost(), log: () => undefined, once: true, clock: new VirtualClock(), env: { PROD_SECRET: prodSecret } });
+    // Its entry is now wrong (a typo in its schedule): it no longer runs, but it ran before.
+    writeJobsFile(dir, twoEnvironments + jobs(dir).replace('schedule: "0 * * * *"', 'schedule: "61 * * * *"'));
+    const edited = loadJobsConfig(file, [folderKind]);
+    expect(edited.unrunnable.map((j) => j.name)).toEqual(["damaged"]);
+    const before = snapshot(config.stateDir);
+    const stateFile = path.join(jobDir(config.stateDir, "damaged"), stateFileName);
+    const [shown] = (await jobStatuses(edited, Date.now())).filter((s) => s.job === "damaged");
+    expect(shown).toMatchObject({
+      now: "not runnable",
+      configProblems: [expect.stringContaining("jobs.damaged.schedule (/jobs/damaged/schedule)")],
+      stateFile,
+      runs: 1,
+      lastRun: { trigger: "once", result: "ok", counts: { files: expect.any(Number) } },
+    });
+    expect(snapshot(config.stateDir)).toEqual(before);
+    writeFileSync(stateFile, '{"format":1,"job":"damaged"');
+    expect((await jobStatuses(edited, Date.now())).find((s) => s.job === "damaged")).toMatchObject({ now: "not runnable", problem: expect.stringContaining(`state file ${stateFile} is damaged`) });
+  });
+
+  it("an unrunnable job whose name cannot be a file name has no state file: nothing outside the state folder is read for it", async () => {
+    const dir = scratch();
+    const config = loadJobsConfig(writeJobsFile(dir, twoEnvironments + jobs(dir).replace("  damaged:", '  "../escape":')), [folderKind]);
+    expect(config.unrunnable.map((j) => j.name)).toEqual(["../escape"]);
+    // What the name would point at, were it joined to the state folder: a state file of that job, beside the state folder.
+    const outside = await JobStateFile.open(jobDir(config.stateDir, "../escape"), "../escape", "folder-count", () => ({ runs: 0 }));
+    await outside.updateRecord({ ...outside.record, runs: 7, lastRun: { trigger: "once", startedAt: "2026-01-01T01:00:00.000Z", endedAt: "2026-01-01T01:00:01.000Z", result: "ok", counts: {}, unfinished: 0 } });
+    const shown = (await jobStatuses(config, Date.now())).find((s) => s.job === "../escape");
+    expect(shown).toMatchObject({ now: "not runnable" });
+    expect(shown).not.toHaveProperty("lastRun");
+    expect(shown).not.toHaveProperty("stateFile");
   });
 
   it("a run cut off by a crash shows as interrupted, and the next run records it so and goes on", async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadJobsConfig } from "../../jobs/config.ts";
+import type { RunSummary } from "../../jobs/state.ts";
 import { jobStatuses, type JobStatus, type UnrunnableJobStatus } from "../../jobs/status.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
@@ -18,7 +19,7 @@ export function registerJobs(program: Command): void {
       const config = loadJobsConfig(flags.config);
       const statuses = await jobStatuses(config, Date.now());
       process.stdout.write(flags.json ? JSON.stringify(statuses, null, 2) + "\n" : statuses.map(describe).join("\n"));
-      const damaged = statuses.filter((s) => s.now !== "not runnable" && s.problem !== undefined);
+      const damaged = statuses.filter((s) => s.problem !== undefined);
       const unrunnable = statuses.filter((s) => s.now === "not runnable");
       const reasons = [
         ...(damaged.length > 0 ? [`${damaged.length} job state file(s) could not be read: ${damaged.map((s) => s.job).join(", ")}`] : []),
@@ -32,20 +33,27 @@ export function registerJobs(program: Command): void {
 function describe(s: JobStatus | UnrunnableJobStatus): string {
   if (s.now === "not runnable") {
     const what = [s.kind, s.environment && `on ${s.environment}`, s.schedule && `schedule "${s.schedule}"`].filter(Boolean).join(" ");
-    return [`${s.job}: ${what}`, "  NOT RUNNABLE (the other jobs run): its entry is wrong:", ...s.configProblems.map((p) => `    ${p}`)].join("\n") + "\n";
+    const lines = [`${s.job}: ${what}`, "  NOT RUNNABLE (the other jobs run): its entry is wrong:", ...s.configProblems.map((p) => `    ${p}`)];
+    if (s.problem !== undefined) lines.push(`  PROBLEM: ${s.problem}`);
+    // What it did while its entry was right: shown only when it ran (a job that never ran has nothing to show).
+    if (s.lastRun) lines.push(lastRunLine(s.lastRun));
+    if (s.runs !== undefined && s.runs > 0) lines.push(`  runs: ${s.runs}`);
+    if (s.lastError) lines.push(`  last error: ${s.lastError.at}: ${s.lastError.message}`);
+    return lines.join("\n") + "\n";
   }
   const lines = [`${s.job}: ${s.kind} on ${s.environment}, schedule "${s.schedule}"${s.timezone !== undefined ? ` (${s.timezone})` : ""}`];
   if (s.problem !== undefined) lines.push(`  PROBLEM: ${s.problem}`);
   if (s.now === "running") lines.push(`  running since ${s.runningSince}`);
   if (s.now === "interrupted") lines.push(`  interrupted: the run started ${s.runningSince} was cut off (its process is gone); the next run records it and goes on`);
-  if (s.lastRun) {
-    const counts = Object.entries(s.lastRun.counts).map(([k, v]) => `${k}=${v}`).join(" ");
-    lines.push(`  last run: ${s.lastRun.startedAt} → ${s.lastRun.endedAt} ${s.lastRun.result}${counts ? ` (${counts})` : ""}${s.lastRun.unfinished > 0 ? `, ${s.lastRun.unfinished} left for the next run` : ""}`);
-  } else if (s.problem === undefined) {
-    lines.push("  last run: never");
-  }
+  if (s.lastRun) lines.push(lastRunLine(s.lastRun));
+  else if (s.problem === undefined) lines.push("  last run: never");
   lines.push(`  runs: ${s.runs}, failed in a row: ${s.failuresInARow}, skipped (still running when due): ${s.skipped}`);
   lines.push(`  next run: ${s.nextRun ?? "never (the schedule has ended)"}${s.missed ? " (a due time was missed: a runner started now runs it at once)" : ""}`);
   if (s.lastError) lines.push(`  last error: ${s.lastError.at}: ${s.lastError.message}`);
   return lines.join("\n") + "\n";
+}
+
+function lastRunLine(run: RunSummary): string {
+  const counts = Object.entries(run.counts).map(([k, v]) => `${k}=${v}`).join(" ");
+  return `  last run: ${run.startedAt} → ${run.endedAt} ${run.result}${counts ? ` (${counts})` : ""}${run.unfinished > 0 ? `, ${run.unfinished} left for the next run` : ""}`;
 }
