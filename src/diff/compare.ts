@@ -6,6 +6,10 @@
  */
 import { joinPointer } from "../spec/pointer.ts";
 import { connectionParametersOf, entriesOf, isObject, itemsOf, operationsOf, responsesOf, type JsonObject, type OperationEntry } from "../connector/index.ts";
+import { GatewayError } from "../gateway/errors.ts";
+import { instancesFor, readPolicyInstances } from "../gateway/policies.ts";
+import { dynamicHostUrl } from "../policies/dynamichosturl.ts";
+import type { PolicyInstance } from "../policies/template.ts";
 import { inputsOf, outputsOf, type Field } from "./flatten.ts";
 
 export type ChangeClass = "breaking" | "warning" | "safe";
@@ -184,6 +188,53 @@ function compareConnection(oldV: ConnectorVersion, newV: ConnectorVersion, out: 
   }
 }
 
+/**
+ * The operations of `version` whose URL starts with the definition's host and basePath: those no Request-section
+ * dynamichosturl instance applies to. That template replaces the host URL (Learn, dynamichosturl page, in
+ * ../shared/reference/platform-behaviour.md §2) and, as the gateway models it, basePath with it (OBSERVED, mixed:
+ * docs/platform-assumptions.md, "Connection and host"). A policy list the gateway cannot read counts as no policy:
+ * the validator reports it, and here it only means every operation may still call the host.
+ */
+function onDefinitionHost(version: ConnectorVersion): string[] {
+  let hostPolicies: PolicyInstance[] = [];
+  try {
+    const instances = isObject(version.properties) ? readPolicyInstances(version.properties) : [];
+    hostPolicies = instances.filter((i) => i.templateId.toLowerCase() === dynamicHostUrl.id && i.section === "Request");
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+  }
+  return [...byOperationId(version.definition).keys()].filter((id) => instancesFor(hostPolicies, id).length === 0);
+}
+
+/**
+ * `host` and `basePath` make the URL every action calls without a policy (paconn's backendService.serviceUrl is
+ * scheme + host + basePath: connector-format.md §6; the Learn module on host URL routing: platform-behaviour.md §2).
+ * A change sends existing flows' calls elsewhere (certification reviewers ask about exactly this: "You have modified
+ * the host URL, which could result in a breaking change", PowerPlatformConnectors PR #3746), so it breaks the
+ * operations that still call it; when dynamichosturl replaces it for every operation it is only a warning.
+ * Host names compare without letter case (RFC 3986 §3.2.2); a missing basePath is "/" (Swagger 2.0: "served
+ * directly under the host").
+ */
+const endpointParts = [
+  { key: "host", kind: "host-changed", name: "host", effect: "Existing flows' actions now call another server", missing: undefined, caseless: true },
+  { key: "basePath", kind: "base-path-changed", name: "base path", effect: "The URL of every action moves", missing: "/", caseless: false },
+] as const;
+
+function compareEndpoint(oldV: ConnectorVersion, newV: ConnectorVersion, out: Change[]): void {
+  const existing = byOperationId(oldV.definition);
+  const reached = onDefinitionHost(newV).filter((id) => existing.has(id));
+  for (const { key, kind, name, effect, missing, caseless } of endpointParts) {
+    const [o, n] = [oldV.definition, newV.definition].map((d) => (isObject(d) ? d[key] : undefined) ?? missing);
+    const compared = (v: unknown) => (caseless && typeof v === "string" ? v.toLowerCase() : v);
+    if (compared(o) === compared(n)) continue;
+    const values = `${o === undefined ? "none" : text(o)} → ${n === undefined ? "none" : text(n)}`;
+    const message = reached.length > 0
+      ? `The ${name} has been changed: ${values}. ${effect}: ${reached.join(", ")}`
+      : `The ${name} has been changed: ${values}; no operation calls it: dynamichosturl sets the host URL of every operation`;
+    out.push({ class: reached.length > 0 ? "breaking" : "warning", kind, message, old: def(`/${key}`), new: def(`/${key}`) });
+  }
+}
+
 const order: Record<ChangeClass, number> = { breaking: 0, warning: 1, safe: 2 };
 
 /** Every change from `oldV` to `newV`, breaking first. */
@@ -207,6 +258,7 @@ export function diffConnectors(oldV: ConnectorVersion, newV: ConnectorVersion): 
     const revision = family !== undefined && family !== id && o.has(family) ? ` (a new revision of '${family}')` : "";
     out.push({ class: "safe", kind: "operation-added", operation: id, message: `New operation${revision}`, new: def(entry.pointer) });
   }
+  compareEndpoint(oldV, newV, out);
   compareConnection(oldV, newV, out);
   return out.sort((a, b) => order[a.class] - order[b.class]);
 }

@@ -68,6 +68,25 @@ describe("fno-connector diff OLD NEW", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ breaking: false, changes: [{ class: "safe", kind: "optional-input-added" }] });
   });
 
+  it("exits 1 on a changed host that operations call, naming both hosts and the /host line on both sides with --json", async () => {
+    const onDefinitionHost = (d: Docs) => (d.properties.properties.policyTemplateInstances = []);
+    const [old, now] = [sourceFolder(connector(onDefinitionHost)), sourceFolder(connector((d) => { onDefinitionHost(d); d.definition.host = "orders.fabrikam.example.com"; }))];
+    const result = await runCaptured(["diff", old, now, "--json"]);
+    expect(result.code).toBe(1);
+    const side = (dir: string) => ({
+      document: "apiDefinition",
+      pointer: "/host",
+      file: path.relative(process.cwd(), path.join(dir, "apiDefinition.yaml")),
+      line: lineOf(path.join(dir, "apiDefinition.yaml"), "host:"),
+    });
+    expect(JSON.parse(result.stdout)).toEqual({
+      breaking: true,
+      changes: [
+        expect.objectContaining({ class: "breaking", kind: "host-changed", message: expect.stringContaining(`"contoso.example.com" → "orders.fabrikam.example.com"`), old: side(old), new: side(now) }),
+      ],
+    });
+  });
+
   it.each([
     ["a missing folder", (dir: string) => path.join(dir, "nowhere"), /nowhere/],
     ["malformed YAML", (dir: string) => (writeFileSync(path.join(dir, "apiDefinition.yaml"), "swagger: '2.0'\ninfo: [oops\n"), dir), /apiDefinition\.yaml:\d+:\d+: YAML syntax error/],

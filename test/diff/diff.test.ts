@@ -98,3 +98,62 @@ describe("diff: hand-made pairs for every class", () => {
     expect(found.filter(([c]) => c === "breaking")).toEqual([]);
   });
 });
+
+/** The clean connector without its dynamichosturl policy, so every operation calls `host` + `basePath`. */
+const onDefinitionHost = (d: Docs) => (d.properties.properties.policyTemplateInstances = []);
+
+describe("diff: host and basePath", () => {
+  it("reports a changed host as breaking with both values and /host on both sides when operations call it", () => {
+    const found = diffConnectors(connector(onDefinitionHost), connector((d) => { onDefinitionHost(d); d.definition.host = "orders.fabrikam.example.com"; }));
+    expect(found).toEqual([
+      {
+        class: "breaking",
+        kind: "host-changed",
+        message: `The host has been changed: "contoso.example.com" → "orders.fabrikam.example.com". Existing flows' actions now call another server: GetOrder, CreateOrder`,
+        old: { document: "apiDefinition", pointer: "/host" },
+        new: { document: "apiDefinition", pointer: "/host" },
+      },
+    ]);
+  });
+
+  it("warns about a changed host that a dynamichosturl policy replaces for every operation", () => {
+    const found = diffConnectors(connector(), connector((d) => (d.definition.host = "orders.fabrikam.example.com")));
+    expect(found).toEqual([expect.objectContaining({ class: "warning", kind: "host-changed", old: { document: "apiDefinition", pointer: "/host" } })]);
+    expect(found[0]!.message).toContain(`"contoso.example.com" → "orders.fabrikam.example.com"`);
+    expect(found[0]!.message).toContain("no operation calls it: dynamichosturl sets the host URL of every operation");
+  });
+
+  it("counts only the operations no dynamichosturl instance is scoped to", () => {
+    const scoped = (d: Docs) => {
+      d.properties.properties.policyTemplateInstances[0].parameters["x-ms-apimTemplate-operationName"] = ["GetOrder"];
+    };
+    const found = diffConnectors(connector(scoped), connector((d) => { scoped(d); d.definition.host = "orders.fabrikam.example.com"; }));
+    expect(found).toEqual([expect.objectContaining({ class: "breaking", kind: "host-changed" })]);
+    expect(found[0]!.message).toMatch(/another server: CreateOrder$/);
+  });
+
+  it("reports a moved basePath as breaking, a missing one read as /", () => {
+    const found = diffConnectors(connector((d) => { onDefinitionHost(d); delete d.definition.basePath; }), connector((d) => { onDefinitionHost(d); d.definition.basePath = "/v2"; }));
+    expect(found).toEqual([
+      {
+        class: "breaking",
+        kind: "base-path-changed",
+        message: `The base path has been changed: "/" → "/v2". The URL of every action moves: GetOrder, CreateOrder`,
+        old: { document: "apiDefinition", pointer: "/basePath" },
+        new: { document: "apiDefinition", pointer: "/basePath" },
+      },
+    ]);
+  });
+
+  it("warns about a moved basePath under a dynamichosturl policy for every operation", () => {
+    expect(changes((d) => (d.definition.basePath = "/v2"))).toEqual([["warning", "base-path-changed", undefined]]);
+  });
+
+  it("finds no change in the host's letter case or in a basePath of / written out or left out", () => {
+    const found = diffConnectors(
+      connector(onDefinitionHost),
+      connector((d) => { onDefinitionHost(d); d.definition.host = "Contoso.Example.COM"; delete d.definition.basePath; }),
+    );
+    expect(found).toEqual([]);
+  });
+});
