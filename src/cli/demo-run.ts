@@ -129,7 +129,7 @@ export async function runAgainstSimulator(options: SimulatedRunOptions): Promise
       );
       const length = download.headers["content-length"];
       await storePackage(
-        { body: download.outputs as ReadableStream<Uint8Array>, contentLength: length ? Number(length) : undefined, contentType: undefined, url: "" },
+        { body: download.outputs as ReadableStream<Uint8Array>, contentLength: length ? Number(length) : undefined },
         gatewayDir,
         packageFileName(message),
       );

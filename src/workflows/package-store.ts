@@ -114,7 +114,7 @@ export class FileSink implements DownloadSink {
  * they are; a different file is never destroyed but renamed aside to `<name>.replaced-<time>` (reported in
  * `keptAs`), since it may be someone's data; a folder there stops the store with an error.
  */
-export async function storePackage(download: PackageDownload, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
+export async function storePackage(download: Pick<PackageDownload, "body" | "contentLength">, outDir: string, fileName: string, signal?: AbortSignal): Promise<StoreResult> {
   return stagePackage(
     outDir,
     fileName,
