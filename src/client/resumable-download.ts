@@ -104,7 +104,8 @@ export async function downloadResumable(
     }
     result.requests += budget.attempts - before;
 
-    if (resuming && !continues(response.status, response.headers.get("content-range"), state)) {
+    const range = resuming ? contentRangeOf(response.headers.get("content-range")) : undefined;
+    if (resuming && !continues(response.status, range, state)) {
       if (response.status !== 200) {
         // A 206 for other bytes than asked: never stitched in. Ask for the whole package instead.
         response.body.discard();
@@ -119,10 +120,12 @@ export async function downloadResumable(
       const length = response.headers.get("content-length");
       state.total = length === null ? undefined : Number(length);
       state.validator = validatorOf(response.headers);
-      result.contentLength ??= state.total;
     } else {
+      // A first answer without a length (ended by the close, here broken off): the 206's total is the package's.
+      state.total ??= range?.total;
       result.resumes++;
     }
+    result.contentLength ??= state.total;
 
     try {
       await drain(response.body, (chunk) => {
@@ -151,7 +154,7 @@ export async function downloadResumable(
       continue;
     }
     result.bytes = state.offset;
-    // With a total from the first answer, a short body was caught above, whatever this one's framing.
+    // With a total (the first answer's, or a 206's), a short body was caught above, whatever this one's framing.
     result.lengthUnchecked = response.lengthUnchecked && state.total === undefined;
     return result;
   }
@@ -183,14 +186,25 @@ async function restart(sink: DownloadSink, state: ResumeState, result: DownloadR
   result.restarts++;
 }
 
+/** A 206's Content-Range: the bytes it carries, and the package's total unless the server gave `*`. */
+interface ContentRange {
+  start: number;
+  end: number;
+  total: number | undefined;
+}
+
+/** Parses `bytes <start>-<end>/<total or *>`; undefined when absent or anything else. */
+function contentRangeOf(header: string | null): ContentRange | undefined {
+  const match = header === null ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header.trim());
+  if (!match) return undefined;
+  return { start: Number(match[1]), end: Number(match[2]), total: match[3] === "*" ? undefined : Number(match[3]) };
+}
+
 /** Whether an answer to `Range: bytes=<offset>-` continues the bytes received so far. */
-function continues(status: number, contentRange: string | null, state: ResumeState): boolean {
-  if (status !== 206 || contentRange === null) return false;
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange.trim());
-  if (!match) return false;
-  const [start, end, total] = [Number(match[1]), Number(match[2]), match[3] === "*" ? undefined : Number(match[3])];
-  if (start !== state.offset) return false;
-  if (state.total !== undefined && (total !== state.total || end !== state.total - 1)) return false;
+function continues(status: number, range: ContentRange | undefined, state: ResumeState): boolean {
+  if (status !== 206 || range === undefined) return false;
+  if (range.start !== state.offset) return false;
+  if (state.total !== undefined && (range.total !== state.total || range.end !== state.total - 1)) return false;
   return true;
 }
 

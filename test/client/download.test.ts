@@ -89,6 +89,33 @@ describe("FnoClient.downloadTo", () => {
     expect(result).toMatchObject({ bytes: 2, lengthUnchecked: unchecked });
   });
 
+  describe("a first answer without a length (ended by the close) that broke off takes its total from the resume's Content-Range", () => {
+    /** A 206 ended by the close too (no Content-Length, not chunked), carrying `bytes` as the range `contentRange`. */
+    const closeDelimitedPart = (bytes: number[], contentRange: string) => new Response(new Uint8Array(bytes), { status: 206, headers: { "content-range": contentRange } });
+
+    it("so the package's length is checked", async () => {
+      const { client } = scriptedClient([breaking([1, 2, 3, 4, 5, 6], {}), closeDelimitedPart([7, 8, 9, 10], "bytes 6-9/10")]);
+      const sink = memorySink();
+      const result = await client.downloadTo(location, sink);
+      expect(sink.bytes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(result).toMatchObject({ bytes: 10, contentLength: 10, requests: 2, resumes: 1, lengthUnchecked: false });
+    });
+
+    it("so a part short of the total is resumed again, as any short body is", async () => {
+      const { client, requests } = scriptedClient([breaking([1, 2, 3, 4, 5, 6], {}), closeDelimitedPart([7, 8], "bytes 6-9/10"), closeDelimitedPart([9, 10], "bytes 8-9/10")]);
+      const sink = memorySink();
+      const result = await client.downloadTo(location, sink);
+      expect(sink.bytes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(result).toMatchObject({ bytes: 10, requests: 3, resumes: 2, lengthUnchecked: false });
+      expect(requests[2]?.headers.get("range")).toBe("bytes=8-");
+    });
+
+    it("so a part longer than the total fails", async () => {
+      const { client } = scriptedClient([breaking([1, 2, 3, 4, 5, 6], {}), closeDelimitedPart([7, 8, 9, 10, 11], "bytes 6-9/10")]);
+      await expect(client.downloadTo(location, memorySink())).rejects.toThrow("package is longer than announced: received 11 of 10 bytes");
+    });
+  });
+
   it("uses Last-Modified as the validator when there is no strong ETag", async () => {
     const modified = "Tue, 01 Dec 2026 10:00:00 GMT";
     const { client, requests } = scriptedClient([
