@@ -221,8 +221,7 @@ const endpointParts = [
 ] as const;
 
 function compareEndpoint(oldV: ConnectorVersion, newV: ConnectorVersion, out: Change[]): void {
-  const existing = byOperationId(oldV.definition);
-  const reached = onDefinitionHost(newV).filter((id) => existing.has(id));
+  const reached = onDefinitionHost(newV);
   for (const { key, kind, name, effect, missing, caseless } of endpointParts) {
     const [o, n] = [oldV.definition, newV.definition].map((d) => (isObject(d) ? d[key] : undefined) ?? missing);
     const compared = (v: unknown) => (caseless && typeof v === "string" ? v.toLowerCase() : v);

@@ -102,9 +102,10 @@ describe.skipIf(!hasShared)("diff on real connector history (microsoft/PowerPlat
     );
   });
 
-  it("absentify: both webhook triggers renamed on the same path and verb are deleted operations, named as renames", () => {
+  it("absentify: both webhook triggers renamed on the same path and verb are deleted operations, named as renames; the new host breaks", () => {
     const found = historyChanges("absentify");
     expect(found).toEqual(sorted([
+      ["breaking", "host-changed", undefined],
       ["breaking", "operation-removed", "trigger_request_created"],
       ["breaking", "operation-removed", "trigger_request_status_changed"],
       ["safe", "operation-added", "TriggerRequestCreated"],
@@ -112,6 +113,8 @@ describe.skipIf(!hasShared)("diff on real connector history (microsoft/PowerPlat
     ]));
     const removed = historyDiff("absentify").find((c) => c.operation === "trigger_request_created");
     expect(removed?.message).toContain("The operation has been deleted. This change breaks existing flows. (renamed to 'TriggerRequestCreated'? flows bind to the operationId)");
+    const host = historyDiff("absentify").find((c) => c.kind === "host-changed");
+    expect(host?.message).toBe(`The host has been changed: "app.absentify.com" → "api.absentify.com". Existing flows' actions now call another server: TriggerRequestCreated, TriggerRequestStatusChanged`);
   });
 
   it("stops on a patch 'test' operation the corpus does not match, so a changed corpus fails loudly instead of diffing another file", () => {
