@@ -10,7 +10,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import { instancesFor, readPolicyInstances } from "../gateway/policies.ts";
 import { dynamicHostUrl } from "../policies/dynamichosturl.ts";
 import type { PolicyInstance } from "../policies/template.ts";
-import { inputsOf, outputsOf, type Field } from "./flatten.ts";
+import { inputsOf, notificationContentOf, outputsOf, type Field } from "./flatten.ts";
 
 export type ChangeClass = "breaking" | "warning" | "safe";
 
@@ -67,7 +67,7 @@ function triggerKind(entry: OperationEntry): string {
   const trigger = entry.operation["x-ms-trigger"];
   if (typeof trigger !== "string") return "action";
   const metadata = entry.operation["x-ms-trigger-metadata"];
-  const mode = isObject(metadata) && typeof metadata.mode === "string" ? metadata.mode : isObject(entry.pathItem["x-ms-notification-content"]) ? "webhook" : "";
+  const mode = isObject(metadata) && typeof metadata.mode === "string" ? metadata.mode : notificationContentOf(entry) ? "webhook" : "";
   return `${trigger.toLowerCase()} trigger${mode ? ` (${mode})` : ""}`;
 }
 
@@ -123,6 +123,10 @@ function compareOperation(op: string, o: OperationEntry, n: OperationEntry, oldD
   }
   for (const key of ["summary", "description", "x-ms-visibility"]) {
     if (text(o.operation[key]) !== text(n.operation[key]) && !(key === "summary" && n.operation.deprecated === true)) add("safe", "text-changed", `${key} of the operation changed`);
+  }
+  const [oldPayload, newPayload] = [notificationContentOf(o), notificationContentOf(n)];
+  if (oldPayload && newPayload && text(oldPayload.content.description) !== text(newPayload.content.description)) {
+    add("safe", "text-changed", "description of the trigger's payload (x-ms-notification-content) changed", joinPointer(oldPayload.pointer, "description"), joinPointer(newPayload.pointer, "description"));
   }
 
   const [oi, ni] = [inputsOf(oldDoc, o), inputsOf(newDoc, n)];

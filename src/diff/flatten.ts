@@ -58,10 +58,28 @@ export function inputsOf(definition: unknown, entry: OperationEntry): Map<string
   return inputs;
 }
 
-/** The outputs of the success response the designer uses (the first 2xx with a schema), by property path. */
+/**
+ * A webhook trigger's payload, `x-ms-notification-content` ({description?, schema}): on the path item of an operation
+ * marked `x-ms-trigger`, the one place Microsoft's apiDefinition schema and connector-format.md §2 allow it (every
+ * corpus connector writes it there; src/validate's x-ms-extension-placement flags it elsewhere).
+ */
+export function notificationContentOf(entry: OperationEntry): { pointer: string; content: JsonObject } | undefined {
+  const content = entry.pathItem["x-ms-notification-content"];
+  if (typeof entry.operation["x-ms-trigger"] !== "string" || !isObject(content)) return undefined;
+  return { pointer: joinPointer(entry.pathItemPointer, "x-ms-notification-content"), content };
+}
+
+/**
+ * The outputs a flow reads, by property path: a webhook trigger's payload schema where it has one, else the success
+ * response the designer uses (the first 2xx with a schema). A webhook trigger's output schema is on its 200/201
+ * response or in x-ms-notification-content (connector-format.md §2, validator rule SchemaDefinitionSetIncorrectly);
+ * the payload, not the subscribe call's answer, is what the trigger hands the flow.
+ */
 export function outputsOf(definition: unknown, entry: OperationEntry): Map<string, Field> {
   const outputs = new Map<string, Field>();
+  const notification = notificationContentOf(entry);
   const success = responsesOf(definition, entry).find((r) => /^2\d\d$/.test(r.status) && r.response.schema !== undefined);
-  if (success) schemaFields(definition, success.response.schema, joinPointer(success.pointer, "schema"), "", outputs);
+  if (notification?.content.schema !== undefined) schemaFields(definition, notification.content.schema, joinPointer(notification.pointer, "schema"), "", outputs);
+  else if (success) schemaFields(definition, success.response.schema, joinPointer(success.pointer, "schema"), "", outputs);
   return outputs;
 }

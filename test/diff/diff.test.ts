@@ -101,6 +101,19 @@ describe("diff: hand-made pairs for every class", () => {
 
 /** The clean connector without its dynamichosturl policy, so every operation calls `host` + `basePath`. */
 const onDefinitionHost = (d: Docs) => (d.properties.properties.policyTemplateInstances = []);
+const hookPath = "/hooks/orders";
+/** A webhook trigger whose payload (x-ms-notification-content, on the path item) has orderId and total. */
+const withWebhook = (d: Docs) => {
+  d.definition.paths[hookPath] = {
+    "x-ms-notification-content": {
+      description: "The order that was created.",
+      schema: { type: "object", properties: { orderId: { type: "string" }, total: { type: "number" } } },
+    },
+    post: { operationId: "OnOrderCreated", "x-ms-trigger": "single", responses: { "201": { description: "Subscribed." } } },
+  };
+};
+const payload = (d: Docs) => d.definition.paths[hookPath]["x-ms-notification-content"];
+const payloadPointer = "/paths/~1hooks~1orders/x-ms-notification-content";
 
 describe("diff: host and basePath", () => {
   it("reports a changed host as breaking with both values and /host on both sides when operations call it", () => {
@@ -155,5 +168,60 @@ describe("diff: host and basePath", () => {
       connector((d) => { onDefinitionHost(d); d.definition.host = "Contoso.Example.COM"; delete d.definition.basePath; }),
     );
     expect(found).toEqual([]);
+  });
+});
+
+describe("diff: a webhook trigger's payload (x-ms-notification-content)", () => {
+  const payloadChanges = (edit: (d: Docs) => void) => diffConnectors(connector(withWebhook), connector((d) => { withWebhook(d); edit(d); }));
+
+  it("finds nothing between two copies of a webhook trigger", () => {
+    expect(diffConnectors(connector(withWebhook), connector(withWebhook))).toEqual([]);
+  });
+
+  it("reports a payload property removed as a deleted output field of the trigger, at its pointer", () => {
+    expect(payloadChanges((d) => delete payload(d).schema.properties.total)).toEqual([
+      {
+        class: "breaking",
+        kind: "output-removed",
+        operation: "OnOrderCreated",
+        message: `${gate.outputDeleted} 'total'`,
+        old: { document: "apiDefinition", pointer: `${payloadPointer}/schema/properties/total` },
+        new: { document: "apiDefinition", pointer: "/paths/~1hooks~1orders/post" },
+      },
+    ]);
+  });
+
+  it("reports a payload property's type change as breaking, at both pointers", () => {
+    expect(payloadChanges((d) => (payload(d).schema.properties.total.type = "string"))).toEqual([
+      {
+        class: "breaking",
+        kind: "output-type-changed",
+        operation: "OnOrderCreated",
+        message: `${gate.outputTypeChanged} 'total': "number" → "string"`,
+        old: { document: "apiDefinition", pointer: `${payloadPointer}/schema/properties/total` },
+        new: { document: "apiDefinition", pointer: `${payloadPointer}/schema/properties/total` },
+      },
+    ]);
+  });
+
+  it("takes a new payload property as a safe new output, and a new description as a text change", () => {
+    const found = payloadChanges((d) => {
+      payload(d).schema.properties.currency = { type: "string" };
+      payload(d).description = "The order just created.";
+    });
+    expect(found.map((c) => [c.class, c.kind, c.operation])).toEqual([
+      ["safe", "text-changed", "OnOrderCreated"],
+      ["safe", "output-added", "OnOrderCreated"],
+    ]);
+    expect(found[0]).toMatchObject({ old: { pointer: `${payloadPointer}/description` }, new: { pointer: `${payloadPointer}/description` } });
+  });
+
+  it("reads the payload, not the subscribe response, as the trigger's outputs", () => {
+    const withSubscription = (d: Docs) => {
+      withWebhook(d);
+      d.definition.paths[hookPath].post.responses["201"].schema = { type: "object", properties: { id: { type: "string" } } };
+    };
+    const found = diffConnectors(connector(withSubscription), connector((d) => { withSubscription(d); delete payload(d).schema.properties.orderId; }));
+    expect(found.map((c) => [c.class, c.kind, c.message])).toEqual([["breaking", "output-removed", `${gate.outputDeleted} 'orderId'`]]);
   });
 });
