@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCaptured } from "../cli/support.ts";
 import { connectorPackageDir } from "./support/connector.ts";
@@ -55,6 +56,17 @@ describe("fno-connector invoke", () => {
     const enqueue = await cli("Enqueue", "--param", `activityId=${activityId}`, "--body-file", input);
     expect(enqueue).toMatchObject({ code: 0, stdout: '"m-1"\n' });
     expect(env.received.at(-1)?.body).toEqual(Buffer.from([0, 255, 1]));
+  });
+
+  it("writes a gzip-encoded binary output decoded, not judged by the encoded Content-Length", async () => {
+    // fetch decodes Content-Encoding; the Content-Length the server sent counts the encoded bytes.
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(4096)]);
+    const encoded = gzipSync(zip);
+    env.answer(`GET /api/connector/download/${activityPath}`, { status: 200, headers: { "content-encoding": "gzip", "content-length": String(encoded.length) }, body: encoded });
+    const out = path.join(work, "encoded.zip");
+    const download = await cli("Download", "--param", `downloadPath=api/connector/download/${activityPath}?blob=b`, "--out", out);
+    expect(download).toMatchObject({ code: 0, stderr: "" });
+    expect(readFileSync(out)).toEqual(zip);
   });
 
   it("exits 1 with the HTTP status and the F&O error text", async () => {

@@ -47,7 +47,9 @@ async function run(operationId: string, flags: InvokeFlags): Promise<void> {
       await result.outputs.cancel();
       throw new CliError("the output is binary: add --out <file> to use --json", ExitCode.unreadable);
     }
-    const length = result.headers["content-length"];
+    // fetch decodes a Content-Encoding, and Content-Length counts the encoded bytes: then there is no length to check.
+    const encoding = result.headers["content-encoding"];
+    const length = encoding !== undefined && encoding !== "identity" ? undefined : result.headers["content-length"];
     const bytes = await writeBinary(result.outputs, flags.out, length === undefined ? undefined : Number(length));
     if (flags.json) printJson(result, { file: flags.out, bytes });
     return;
