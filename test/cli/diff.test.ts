@@ -87,6 +87,18 @@ describe("fno-connector diff OLD NEW", () => {
     });
   });
 
+  it("exits 0 on a basePath that dynamichosturl replaces for every operation, printing it as a warning about the connector", async () => {
+    const old = sourceFolder(connector());
+    const now = sourceFolder(connector((d) => (d.definition.basePath = "/v2")));
+    const result = await runCaptured(["diff", old, now]);
+    expect(result.code).toBe(0);
+    const at = (dir: string) => `${path.relative(process.cwd(), path.join(dir, "apiDefinition.yaml"))}:${lineOf(path.join(dir, "apiDefinition.yaml"), "basePath:")} /basePath`;
+    expect(result.stdout).toBe(
+      `warning  (connector)  The base path has been changed: "/" → "/v2"; no operation calls it: dynamichosturl sets the host URL of every operation  (old: ${at(old)}; new: ${at(now)})\n` +
+        "0 breaking, 1 warning, 0 safe\n",
+    );
+  });
+
   it.each([
     ["a missing folder", (dir: string) => path.join(dir, "nowhere"), /nowhere/],
     ["malformed YAML", (dir: string) => (writeFileSync(path.join(dir, "apiDefinition.yaml"), "swagger: '2.0'\ninfo: [oops\n"), dir), /apiDefinition\.yaml:\d+:\d+: YAML syntax error/],

@@ -47,7 +47,7 @@ export function registerDiff(program: Command): void {
         process.stdout.write(JSON.stringify({ breaking: breaking > 0, changes }, null, 2) + "\n");
       } else {
         for (const c of changes) {
-          process.stdout.write(`${c.class}  ${c.operation ?? "(connection)"}  ${c.message}  (old: ${where(c.old)}; new: ${where(c.new)})\n`);
+          process.stdout.write(`${c.class}  ${c.operation ?? "(connector)"}  ${c.message}  (old: ${where(c.old)}; new: ${where(c.new)})\n`);
         }
         const counts = (["breaking", "warning", "safe"] as const).map((k) => `${changes.filter((c) => c.class === k).length} ${k}`);
         process.stdout.write(`${counts.join(", ")}\n`);
