@@ -39,6 +39,8 @@ export interface JobConfig {
   /** The job's own keys (all but the runner's), as its kind's schema accepted them. */
   settings: Record<string, unknown>;
   where: string;
+  /** Where each of its own keys is written, `file:line:column`, for problems found after loading (its folder). */
+  settingsWhere: Record<string, string>;
 }
 
 export const logFormats = ["text", "json"] as const;
@@ -232,6 +234,11 @@ export function loadJobsConfig(file: string, kinds: readonly AnyJobKind[] = jobK
   return build(spec, value as RawConfig, kinds, unrunnable);
 }
 
+/** A problem with one of a job's own keys found after loading, in the form of the loader's: `file:line:column: key (pointer): what`. */
+export function settingProblem(job: JobConfig, key: string, message: string): string {
+  return `${job.settingsWhere[key] ?? job.where}: ${keyName(joinPointer("/jobs", job.name, key))}: ${message}`;
+}
+
 /** The job a problem's pointer is inside (`/jobs/<name>/...`), or undefined for a problem of the file as a whole. */
 function jobOf(pointer: string): string | undefined {
   const [section, job] = splitPointer(pointer);
@@ -371,6 +378,7 @@ function build(spec: LoadedSpec, raw: RawConfig, kinds: readonly AnyJobKind[], u
     schedule: new Schedule(job.schedule, job.timezone),
     settings: withFolderResolved(settingsOf(job), dir),
     where: whereIs(spec, joinPointer("/jobs", name)),
+    settingsWhere: Object.fromEntries(Object.keys(settingsOf(job)).map((key) => [key, whereIs(spec, joinPointer("/jobs", name, key))])),
   }));
   return {
     file: spec.file,

@@ -56,6 +56,12 @@ export interface JobKind<Settings, State> {
    * schedule). A relative `folder` reaches `run` already resolved against the jobs file's folder.
    */
   settingsSchema: Record<string, unknown>;
+  /**
+   * How a run uses the job's `folder`, for the check `jobs` and `run`'s start make before any run: "inbox", files
+   * are taken from it, so it must already be a folder this process can read and write; "output", files are stored
+   * in it, so it is made when missing, and the nearest folder above it must be writable. Absent: no folder.
+   */
+  folderUse?: "inbox" | "output";
   /** The state of a job that has never run. */
   initialState(): State;
   /**

@@ -7,7 +7,8 @@
  * - a failed run never stops or pauses a job (the RIS complaint): it is recorded and the next due time runs;
  * - a job that cannot run (its entry in the file wrong, its secret unset, its folder unreadable, its state file
  *   damaged) is reported and the other jobs go on; a job whose entry is wrong is reported at the start and never
- *   started, so nothing of it is touched;
+ *   started, so nothing of it is touched; a folder that cannot be used is warned of at the start too, but the job
+ *   still runs (the folder may be mounted by a later run, whose kind checks it again);
  * - a stop (SIGTERM, SIGINT) stops scheduling, aborts the running jobs' signal and waits, bounded, for them.
  */
 import { mkdir } from "node:fs/promises";
@@ -15,6 +16,7 @@ import path from "node:path";
 import type { FnoClient, RetryEvent } from "../client/index.ts";
 import { FolderLock } from "../workflows/folder-lock.ts";
 import { readClientSecret, unrunnableError, type EnvironmentConfig, type JobConfig, type JobsConfig, type LogLevel, type UnrunnableJob } from "./config.ts";
+import { folderProblem } from "./folders.ts";
 import type { JobContext, JobLogEvent } from "./kind.ts";
 import { systemClock, sleepUntil, type Clock } from "./schedule.ts";
 import { jobDir, JobStateFile, readStateFile, stateFileName, type RunnerRecord, type RunResult, type RunSummary, type Trigger } from "./state.ts";
@@ -129,7 +131,12 @@ class Runner {
 
   async runOnce(): Promise<RunJobsResult> {
     this.#reportUnrunnable();
-    const runs = Promise.all(this.#jobs.map((job) => this.#start(job, "once")));
+    const runs = Promise.all(
+      this.#jobs.map(async (job) => {
+        await this.#warnOfFolder(job);
+        return this.#start(job, "once");
+      }),
+    );
     await Promise.race([runs, aborted(this.#stop)]);
     const abandoned = await this.#drain();
     const failed = abandoned.length > 0 || this.#outcomes.some((o) => o.result !== "ok");
@@ -154,12 +161,23 @@ class Runner {
     }
   }
 
+  /**
+   * A job's folder that cannot be used now, said before its first run with where the file sets it. Only a warning:
+   * the job runs, its run fails and the next due time tries again, as without this check (a share may be mounted
+   * later). Each job waits for its own check only, so a folder on a share that hangs holds up no other job.
+   */
+  async #warnOfFolder(job: JobConfig): Promise<void> {
+    const problem = await folderProblem(job);
+    if (problem !== undefined) this.#log("warn", `${problem}; the job still runs, and each run tries the folder again`, { job: job.name, environment: job.environment.name });
+  }
+
   #result(exitCode: 0 | 1, abandoned: string[]): RunJobsResult {
     return { outcomes: this.#outcomes, abandoned, skipped: this.#skipped, exitCode };
   }
 
   /** One job's due times until the stop: a due time that finds the last run still going is skipped. */
   async #schedule(job: JobConfig): Promise<void> {
+    await this.#warnOfFolder(job);
     const missed = await this.#missedRun(job);
     let due = missed ? this.#clock.now() : job.schedule.nextAfter(this.#clock.now());
     let trigger: Trigger = missed ? "missed" : "schedule";

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { FolderLock } from "../workflows/folder-lock.ts";
+import { folderProblem } from "./folders.ts";
 import { isUsableName, type JobsConfig, type UnrunnableJob } from "./config.ts";
 import { jobDir, readStateFile, stateFileName, type RunnerRecord, type RunSummary } from "./state.ts";
 
@@ -24,6 +25,8 @@ export interface JobStatus {
   missed: boolean;
   /** Why the state file could not be read (the job does not run until it is repaired or moved away). */
   problem?: string;
+  /** Why its folder cannot be used now, with where the file sets it: a warning (the job runs, and each run tries again). */
+  folderProblem?: string;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<(Job
     config.jobs.map(async (job): Promise<JobStatus> => {
       const dir = jobDir(config.stateDir, job.name);
       const stateFile = path.join(dir, stateFileName);
+      const folder = await folderProblem(job);
       const base = {
         job: job.name,
         kind: job.kind.kind,
@@ -62,6 +66,7 @@ export async function jobStatuses(config: JobsConfig, now: number): Promise<(Job
         schedule: job.schedule.expression,
         ...(job.schedule.timezone !== undefined ? { timezone: job.schedule.timezone } : {}),
         stateFile,
+        ...(folder !== undefined ? { folderProblem: folder } : {}),
       };
       const next = job.schedule.nextAfter(now);
       const nextRun = next !== undefined ? { nextRun: new Date(next).toISOString() } : {};

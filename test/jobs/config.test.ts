@@ -295,6 +295,60 @@ describe("fno-connector jobs with the entry of a job that ran before now wrong",
   });
 });
 
+describe("a job's folder that is missing or cannot be used: jobs and run's start name it (file, line, key, path), and the job still runs", () => {
+  /** Upload jobs (their folder is an inbox: it must exist) and download jobs (theirs is made when missing). */
+  function workspace(): { dir: string; file: string; text: string } {
+    const dir = scratch();
+    mkdirSync(path.join(dir, "in"));
+    writeFileSync(path.join(dir, "a-file"), "not a folder\n");
+    writeFileSync(path.join(dir, "secret"), prodSecret);
+    const upload = (name: string, folder: string) =>
+      `  ${name}:\n    kind: upload\n    environment: local\n    schedule: "0 * * * *"\n    folder: ${folder}\n    activityId: 6c1e0f4d-6b2a-4a7e-9d7e-0d0a3d1c2b11\n`;
+    const download = (name: string, folder: string) =>
+      `  ${name}:\n    kind: download\n    environment: local\n    schedule: "0 * * * *"\n    folder: ${folder}\n    activityId: 0b9f3c3e-1d4c-4f7b-8a51-6d2f0c1e9a22\n`;
+    const text =
+      "environments:\n  local:\n    url: http://127.0.0.1:9\n    tenant: t\n    clientId: c\n    clientSecret: { file: secret }\n    authorityHost: http://127.0.0.1:9\n" +
+      "jobs:\n" + upload("typo-in", "inn") + upload("file-in", "a-file") + upload("ok-in", "in") +
+      download("new-out", "in/new-out") + download("blocked-out", "a-file/out");
+    return { dir, file: writeJobsFile(dir, text), text };
+  }
+  const problem = (file: string, text: string, job: string, folderText: string, what: string) =>
+    `${file}:${lineOf(text, `folder: ${folderText}`)}:5: jobs.${job}.folder (/jobs/${job}/folder): ${what}`;
+
+  it("jobs lists each under its job and exits 0 (a warning: the job runs, and may find its folder mounted later); a folder a download makes is no problem", async () => {
+    const { dir, file, text } = workspace();
+    const expected = {
+      "typo-in": problem(file, text, "typo-in", "inn", `the folder ${path.join(dir, "inn")} does not exist`),
+      "file-in": problem(file, text, "file-in", "a-file", `${path.join(dir, "a-file")} is a file, not a folder`),
+      "blocked-out": problem(file, text, "blocked-out", "a-file/out", `the folder ${path.join(dir, "a-file", "out")} cannot be made: ${path.join(dir, "a-file")} is a file, not a folder`),
+    };
+    const shown = await runCaptured(["jobs", "--config", file]);
+    expect(shown.code, shown.stderr).toBe(0);
+    for (const [job, line] of Object.entries(expected)) expect(shown.stdout).toMatch(new RegExp(`\n?${job}: [^\n]*\n(  .*\n)*  FOLDER: ${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`));
+    expect(shown.stdout).not.toMatch(/(ok-in|new-out): [^\n]*\n(  .*\n)*  FOLDER/);
+    expect(shown.stderr).toContain("3 job(s) have a folder that cannot be used now (they still run, and each run tries again): typo-in, file-in, blocked-out");
+    const json = await runCaptured(["jobs", "--config", file, "--json"]);
+    expect(json.code).toBe(0);
+    const statuses = JSON.parse(json.stdout) as { job: string; folderProblem?: string }[];
+    expect(Object.fromEntries(statuses.filter((s) => s.folderProblem !== undefined).map((s) => [s.job, s.folderProblem]))).toEqual(expected);
+    expect(existsSync(path.join(dir, "in", "new-out"))).toBe(false);
+  });
+
+  it("run --once warns at its start, then runs every job: a missing folder's run fails (exit 1) and creates nothing, the others run", async () => {
+    const { dir, file, text } = workspace();
+    const run = await runCaptured(["run", "--config", file, "--once", "--job", "typo-in"]);
+    expect(run.code, run.stderr).toBe(1);
+    const warning = `WARN  typo-in@local: ${problem(file, text, "typo-in", "inn", `the folder ${path.join(dir, "inn")} does not exist`)}; the job still runs, and each run tries the folder again`;
+    expect(run.stdout).toContain(warning);
+    expect(run.stdout.indexOf(warning)).toBeLessThan(run.stdout.indexOf("run started"));
+    expect(run.stdout).toMatch(/ERROR typo-in@local: run failed: the job's folder .*inn cannot be used/);
+    expect(existsSync(path.join(dir, "inn"))).toBe(false);
+    const ok = await runCaptured(["run", "--config", file, "--once", "--job", "ok-in"]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).not.toContain("WARN");
+  });
+});
+
 describe("fno-connector run and jobs refuse a bad jobs file (no job can run, or the file as a whole is wrong) before touching anything", () => {
   /** A folder with a file in it and a jobs file beside it; returns what the folder tree holds, to compare after. */
   function workspace(text: string): { dir: string; file: string; snapshot: () => string[] } {

@@ -79,6 +79,28 @@ describe("the job runner on its schedule", () => {
     expect(readdirSync(config.stateDir)).toEqual(["good"]);
   });
 
+  it("a job whose folder is missing is warned of at the start (file, line, key, path) and still scheduled: its run fails, a later one finds the folder, and the stop exits 0", async () => {
+    const clock = new VirtualClock(start);
+    const stop = new AbortController();
+    const folder = path.join(scratch(), "share-not-mounted-yet");
+    const config = configFor([folderKind], job("count", "folder-count", "*/15 * * * *") + `    folder: ${folder}\n`);
+    const lines: RunnerLogLine[] = [];
+    const log = (line: RunnerLogLine) => {
+      lines.push(line);
+      if (line.message.startsWith("run failed")) mkdirSync(folder); // the share is mounted after the first due time
+      if (line.message === "run ended") stop.abort();
+    };
+    const done = await runOnClock(clock, { config, signal: stop.signal, log }).result;
+    expect(done.exitCode).toBe(0);
+    const folderLine = readFileSync(config.file, "utf8").split("\n").findIndex((l) => l.includes("folder:")) + 1;
+    const warned = lines.findIndex((l) => l.level === "warn" && l.job === "count" && l.environment === "prod");
+    expect(lines[warned]?.message).toBe(
+      `${config.file}:${folderLine}:5: jobs.count.folder (/jobs/count/folder): the folder ${folder} does not exist; the job still runs, and each run tries the folder again`,
+    );
+    expect(warned).toBeLessThan(lines.findIndex((l) => l.message.startsWith("run started")));
+    expect(done.outcomes.map((o) => [o.job, o.result])).toEqual([["count", "failed"], ["count", "ok"]]);
+  });
+
   it("never overlaps a job with itself: due times that find its run still going are skipped and counted; other jobs run meanwhile", async () => {
     const clock = new VirtualClock(start);
     const stop = new AbortController();

@@ -41,6 +41,7 @@ interface FolderSettings {
 /** A kind that lists its folder each run (throwing when it cannot) and counts its runs in its state. */
 export const folderKind: JobKind<FolderSettings, { runs: number }> = {
   kind: "folder-count",
+  folderUse: "inbox",
   settingsSchema: {
     type: "object",
     required: ["folder"],

@@ -19,6 +19,11 @@ export function registerJobs(program: Command): void {
       const config = loadJobsConfig(flags.config);
       const statuses = await jobStatuses(config, Date.now());
       process.stdout.write(flags.json ? JSON.stringify(statuses, null, 2) + "\n" : statuses.map(describe).join("\n"));
+      const folderless = statuses.filter((s) => s.now !== "not runnable" && s.folderProblem !== undefined);
+      if (folderless.length > 0) {
+        // Not an exit code: such a job runs, and a folder on a share may be mounted by its next due time.
+        process.stderr.write(`fno-connector: warning: ${folderless.length} job(s) have a folder that cannot be used now (they still run, and each run tries again): ${folderless.map((s) => s.job).join(", ")}\n`);
+      }
       const damaged = statuses.filter((s) => s.problem !== undefined);
       const unrunnable = statuses.filter((s) => s.now === "not runnable");
       const reasons = [
@@ -43,6 +48,7 @@ function describe(s: JobStatus | UnrunnableJobStatus): string {
   }
   const lines = [`${s.job}: ${s.kind} on ${s.environment}, schedule "${s.schedule}"${s.timezone !== undefined ? ` (${s.timezone})` : ""}`];
   if (s.problem !== undefined) lines.push(`  PROBLEM: ${s.problem}`);
+  if (s.folderProblem !== undefined) lines.push(`  FOLDER: ${s.folderProblem}`);
   if (s.now === "running") lines.push(`  running since ${s.runningSince}`);
   if (s.now === "interrupted") lines.push(`  interrupted: the run started ${s.runningSince} was cut off (its process is gone); the next run records it and goes on`);
   if (s.lastRun) lines.push(lastRunLine(s.lastRun));

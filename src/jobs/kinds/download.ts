@@ -30,6 +30,7 @@ export const downloadKind: JobKind<DownloadSettings, NoState> = {
       concurrency: { type: "integer", minimum: 1, maximum: 64 },
     },
   },
+  folderUse: "output",
   initialState: noState,
   run: (context, settings) => runDownload(context, settings),
 };

@@ -29,6 +29,7 @@ export interface ExportPackageState {
 export const exportPackageKind: JobKind<ExportPackageSettings, ExportPackageState> = {
   kind: "export-package",
   settingsSchema: dataProjectJobSchema({ extract: { type: "boolean" } }),
+  folderUse: "output",
   initialState: () => ({}),
   run: (context, settings) => runExportPackage(context, settings),
 };

@@ -25,6 +25,7 @@ export interface ImportPackageSettings extends Omit<FolderSettings, "concurrency
 export const importPackageKind: JobKind<ImportPackageSettings, NoState> = {
   kind: "import-package",
   settingsSchema: dataProjectJobSchema({ template: { type: "string", minLength: 1 }, execute: { type: "boolean" }, overwrite: { type: "boolean" }, ...folderSettingsSchema }),
+  folderUse: "inbox",
   initialState: noState,
   run: (context, settings) => runImportPackage(context, settings),
 };

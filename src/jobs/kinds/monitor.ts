@@ -41,6 +41,7 @@ export const monitorKind: JobKind<MonitorSettings, NoState> = {
       concurrency: { type: "integer", minimum: 1, maximum: 16 },
     },
   },
+  folderUse: "inbox",
   initialState: noState,
   run: runMonitor,
 };

@@ -28,6 +28,7 @@ export const uploadKind: JobKind<UploadSettings, NoState> = {
       concurrency: { type: "integer", minimum: 1, maximum: 16 },
     },
   },
+  folderUse: "inbox",
   initialState: noState,
   run: (context, settings) => runUpload(context, settings),
 };
