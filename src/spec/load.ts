@@ -16,6 +16,8 @@ export type SpecErrorKind = "io" | "syntax" | "ref";
 /** Why a source could not be read: always names the file and, when known, the line. */
 export class SpecLoadError extends ToolError {
   readonly kind: SpecErrorKind;
+  /** What is wrong, without the place `message` starts with: machine-readable reports give the place apart. */
+  readonly reason: string;
   readonly position: SourcePosition | undefined;
   readonly pointer: string | undefined;
 
@@ -24,6 +26,7 @@ export class SpecLoadError extends ToolError {
     super(errorCodes.unreadable, where + message);
     this.name = "SpecLoadError";
     this.kind = kind;
+    this.reason = message;
     this.position = position;
     this.pointer = pointer;
   }

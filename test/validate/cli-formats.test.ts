@@ -61,6 +61,46 @@ describe("fno-connector validate --format sarif", () => {
     expect(run!.results.map((r) => r.ruleId)).toEqual(["success-response-schema"]);
   });
 
+  it("still prints SARIF for a source it cannot read: an unsuccessful run with the error at its line and column, exit 2", async () => {
+    const dir = warningOnly();
+    const definition = path.join(dir, "apiDefinition.yaml");
+    writeFileSync(definition, "swagger: '2.0'\ninfo:\n  title: [unclosed\n");
+    const result = await runCaptured(["validate", dir, "--format", "sarif"]);
+    expect(result.code).toBe(2);
+    const [run] = (JSON.parse(result.stdout) as { runs: { results: unknown[]; invocations: unknown[] }[] }).runs;
+    expect(run!.results).toEqual([]);
+    expect(run!.invocations).toEqual([
+      {
+        executionSuccessful: false,
+        toolExecutionNotifications: [
+          {
+            level: "error",
+            message: { text: expect.any(String) },
+            locations: [{ physicalLocation: { artifactLocation: { uri: path.relative(process.cwd(), definition) }, region: { startLine: 4, startColumn: expect.any(Number) } } }],
+          },
+        ],
+      },
+    ]);
+    expect(result.stderr).toContain(`${definition}:4:`);
+  });
+
+  it("--format json prints the unreadable source's error with its file, line and column, exit 2", async () => {
+    const dir = warningOnly();
+    const definition = path.join(dir, "apiDefinition.yaml");
+    writeFileSync(definition, "swagger: '2.0'\ninfo:\n  title: [unclosed\n");
+    const result = await runCaptured(["validate", dir, "--format", "json"]);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      findings: [],
+      error: { kind: "syntax", message: expect.not.stringContaining(definition), file: path.relative(process.cwd(), definition), line: 4, column: expect.any(Number) },
+    });
+  });
+
+  it("marks a run that read its source as successful", async () => {
+    const [run] = (JSON.parse((await runCaptured(["validate", warningOnly(), "--format", "sarif"])).stdout) as { runs: { invocations: unknown[] }[] }).runs;
+    expect(run!.invocations).toEqual([{ executionSuccessful: true }]);
+  });
+
   it("exits 2 on an unknown format", async () => {
     const result = await runCaptured(["validate", warningOnly(), "--format", "xml"]);
     expect(result).toMatchObject({ code: 2, stdout: "" });

@@ -5,6 +5,7 @@ import { formatFinding } from "../format.ts";
 import { rules, validateDirectory, type Finding } from "../../validate/index.ts";
 import { parseRuleOptions, withLevels } from "../../validate/config.ts";
 import { toSarif } from "../../validate/sarif.ts";
+import { SpecLoadError } from "../../spec/load.ts";
 
 /** `--format json` prints exactly these keys per finding; file and line only when known. */
 function jsonFinding(finding: Finding, cwd: string) {
@@ -18,13 +19,24 @@ function jsonFinding(finding: Finding, cwd: string) {
   };
 }
 
+/** `--format json` when the source cannot be read: what is wrong and, when known, the file, line, column and pointer. */
+function jsonLoadError(error: SpecLoadError, cwd: string) {
+  return {
+    kind: error.kind,
+    message: error.reason,
+    ...(error.position === undefined ? {} : { file: path.relative(cwd, error.position.file), line: error.position.line, column: error.position.column }),
+    ...(error.pointer === undefined ? {} : { pointer: error.pointer }),
+  };
+}
+
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const formats = ["text", "json", "sarif"] as const;
 
 /**
  * `fno-connector validate [DIR] [--format text|json|sarif] [--rule id=level ...]`: exit 0 when clean or only
  * warnings, 1 on any error finding, 2 when a file, the folder's .fno-validate.yaml or an option cannot be read
- * (SpecLoadError, reported by the program with file:line:column).
+ * (SpecLoadError, reported by the program with file:line:column; json and sarif also print it, see jsonLoadError
+ * and toSarif).
  */
 export function registerValidate(program: Command): void {
   program
@@ -46,7 +58,15 @@ export function registerValidate(program: Command): void {
         throw new CliError((error as Error).message, ExitCode.unreadable);
       }
       const cwd = process.cwd();
-      const report = validateDirectory(dir, levels);
+      let report;
+      try {
+        report = validateDirectory(dir, levels);
+      } catch (error) {
+        // Machine-readable formats still print a document, saying what could not be read and where; exit 2 as before.
+        if (error instanceof SpecLoadError && format === "json") process.stdout.write(JSON.stringify({ findings: [], error: jsonLoadError(error, cwd) }, null, 2) + "\n");
+        if (error instanceof SpecLoadError && format === "sarif") process.stdout.write(JSON.stringify(toSarif([], rules, cwd, error), null, 2) + "\n");
+        throw error;
+      }
       if (format === "json") {
         process.stdout.write(JSON.stringify({ findings: report.findings.map((f) => jsonFinding(f, cwd)) }, null, 2) + "\n");
       } else if (format === "sarif") {
