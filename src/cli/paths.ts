@@ -1,6 +1,7 @@
 import type { Stats } from "node:fs";
 import path from "node:path";
 import { fileInTheWay, statIfPresent } from "../compile/write.ts";
+import { fsReason } from "../errors/index.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /**
@@ -8,23 +9,6 @@ import { CliError, ExitCode } from "./errors.ts";
  * anything: a wrong path fails at once, naming the path and what is wrong, with exit 2 (the input could
  * not be used), instead of a raw errno after minutes of downloading.
  */
-
-/** What an errno means for a path, in words. */
-export function fsReason(err: unknown): string {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case "ENOENT":
-      return "does not exist";
-    case "EISDIR":
-      return "is a folder";
-    case "ENOTDIR":
-      return "is under a file, not a folder";
-    case "EACCES":
-    case "EPERM":
-      return "is not accessible (permission denied)";
-    default:
-      return (err as Error).message;
-  }
-}
 
 /** The path's stats; undefined when nothing is there (or a file above it makes it impossible: see requireOutputFolder). */
 function statOrUndefined(file: string): Stats | undefined {

@@ -44,3 +44,20 @@ export class ToolError extends Error {
 export function exitCodeOf(err: unknown): 1 | 2 {
   return err instanceof ToolError ? exitCodes[err.code] : 1;
 }
+
+/** What an errno means for a path, in words. */
+export function fsReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "does not exist";
+    case "EISDIR":
+      return "is a folder";
+    case "ENOTDIR":
+      return "is under a file, not a folder";
+    case "EACCES":
+    case "EPERM":
+      return "is not accessible (permission denied)";
+    default:
+      return (err as Error).message;
+  }
+}

@@ -7,7 +7,7 @@
 import { constants, type Stats } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import path from "node:path";
-import { fsReason } from "../cli/paths.ts";
+import { fsReason } from "../errors/index.ts";
 import { settingProblem, type JobConfig } from "./config.ts";
 
 /** What is wrong with the job's folder for its kind's use of it, as `file:line:column: key (pointer): what`; undefined when nothing is. */

@@ -6,7 +6,8 @@ import type { Command } from "commander";
 import { invoke, loadPackage, parameterValuesFromText, splitAssignment, type InvokeResult } from "../../gateway/index.ts";
 import { unreachableText } from "../../client/errors.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { fsReason, requireInputFile, requireOutputFile } from "../paths.ts";
+import { fsReason } from "../../errors/index.ts";
+import { requireInputFile, requireOutputFile } from "../paths.ts";
 import { streamInto, writeFileThroughPartial } from "../../workflows/package-store.ts";
 
 interface InvokeFlags {

@@ -5,7 +5,8 @@ import { logWriter } from "../../jobs/log.ts";
 import { runJobs, type JobsHost, type RunJobsResult } from "../../jobs/runner.ts";
 import { createClient, requireHttpUrl } from "../connection.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { fsReason, requireOutputFolder } from "../paths.ts";
+import { fsReason } from "../../errors/index.ts";
+import { requireOutputFolder } from "../paths.ts";
 import { givenSecrets, withoutCredentials } from "../secrets.ts";
 
 interface RunFlags {

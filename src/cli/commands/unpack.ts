@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { unpackSolution, writeUnpackedSolution } from "../../solution/index.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { fsReason, requireInputFile, requireOutputFolder } from "../paths.ts";
+import { fsReason } from "../../errors/index.ts";
+import { requireInputFile, requireOutputFolder } from "../paths.ts";
 
 /** `fno-connector unpack ZIP DIR`: any solution zip → the `pac solution unpack` layout in a new folder. */
 export function registerUnpack(program: Command): void {
