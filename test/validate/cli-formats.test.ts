@@ -19,6 +19,14 @@ const errorAndWarning = () =>
 /** One warning (success-response-schema) only. */
 const warningOnly = () => sourceFolder(connector((d) => delete d.definition.paths["/orders"].post.responses["201"].schema));
 
+/** A source folder whose definition is not YAML: a flow sequence left open, found at line 4. */
+function unclosedFlowSequence() {
+  const dir = warningOnly();
+  const definition = path.join(dir, "apiDefinition.yaml");
+  writeFileSync(definition, "swagger: '2.0'\ninfo:\n  title: [unclosed\n");
+  return { dir, definition };
+}
+
 interface Sarif {
   version: string;
   runs: {
@@ -62,9 +70,7 @@ describe("fno-connector validate --format sarif", () => {
   });
 
   it("still prints SARIF for a source it cannot read: an unsuccessful run with the error at its line and column, exit 2", async () => {
-    const dir = warningOnly();
-    const definition = path.join(dir, "apiDefinition.yaml");
-    writeFileSync(definition, "swagger: '2.0'\ninfo:\n  title: [unclosed\n");
+    const { dir, definition } = unclosedFlowSequence();
     const result = await runCaptured(["validate", dir, "--format", "sarif"]);
     expect(result.code).toBe(2);
     const [run] = (JSON.parse(result.stdout) as { runs: { results: unknown[]; invocations: unknown[] }[] }).runs;
@@ -85,9 +91,7 @@ describe("fno-connector validate --format sarif", () => {
   });
 
   it("--format json prints the unreadable source's error with its file, line and column, exit 2", async () => {
-    const dir = warningOnly();
-    const definition = path.join(dir, "apiDefinition.yaml");
-    writeFileSync(definition, "swagger: '2.0'\ninfo:\n  title: [unclosed\n");
+    const { dir, definition } = unclosedFlowSequence();
     const result = await runCaptured(["validate", dir, "--format", "json"]);
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toEqual({
