@@ -63,8 +63,10 @@ export function registerValidate(program: Command): void {
         report = validateDirectory(dir, levels);
       } catch (error) {
         // Machine-readable formats still print a document, saying what could not be read and where; exit 2 as before.
-        if (error instanceof SpecLoadError && format === "json") process.stdout.write(JSON.stringify({ findings: [], error: jsonLoadError(error, cwd) }, null, 2) + "\n");
-        if (error instanceof SpecLoadError && format === "sarif") process.stdout.write(JSON.stringify(toSarif([], rules, cwd, error), null, 2) + "\n");
+        if (error instanceof SpecLoadError && format !== "text") {
+          const document = format === "json" ? { findings: [], error: jsonLoadError(error, cwd) } : toSarif([], rules, cwd, error);
+          process.stdout.write(JSON.stringify(document, null, 2) + "\n");
+        }
         throw error;
       }
       if (format === "json") {
