@@ -18,6 +18,7 @@ import {
   recordMarker,
   rejected,
   uploadFolders,
+  sweepTemporary,
   writeRecord,
   type UploadFolders,
   type UploadRecord,
@@ -110,7 +111,7 @@ interface Counts {
  *   follows a status file only once its file has arrived.
  */
 export async function runFolderSend(context: JobContext<NoState>, settings: FolderSettings, sender: Sender, hooks: SendHooks = {}): Promise<JobOutcome> {
-  const folders = uploadFolders(settings.folder);
+  const folders = uploadFolders(settings.folder, "upload");
   await prepareFolders(folders);
   const lock = await lockFolder(folders.uploadLock, "upload", folders.inbox);
   const counts: Counts = { uploaded: 0, rejected: 0, unknown: 0, deferred: 0, returned: 0, resumed: 0 };
@@ -283,8 +284,7 @@ async function recover(context: JobContext<NoState>, folders: UploadFolders, sen
       }
     }
   }
-  // Temporary files of atomic writes a crash cut short: never under a final name, so never needed.
-  for (const name of await readdir(folders.tmp)) await rm(path.join(folders.tmp, name), { force: true });
+  await sweepTemporary(folders);
 }
 
 /** Moves a file that will not be monitored into error/, with a status file that says why and what to do. */

@@ -40,7 +40,7 @@ export const importPackageKind: JobKind<ImportPackageSettings, NoState> = {
  * again (nothing was imported); if F&O cannot be asked, the file waits in sending/ for the next run.
  */
 export function runImportPackage(context: JobContext<NoState>, settings: ImportPackageSettings, hooks: SendHooks = {}): Promise<JobOutcome> {
-  const folders = uploadFolders(settings.folder);
+  const folders = uploadFolders(settings.folder, "upload");
   const intentFile = (claim: string) => path.join(folders.intents, `${claim}.json`);
   const executionIdOf = async (claim: string): Promise<string | undefined> => {
     try {

@@ -6,7 +6,7 @@ import { flushFolder } from "../../workflows/durable.ts";
 import type { JobContext, JobKind, JobOutcome } from "../kind.ts";
 import { forEachBounded } from "./bounded.ts";
 import { folderSchema, isRemoteFailure, messageOf, noState, type NoState } from "./common.ts";
-import { claimedName, exists, lockFolder, placeFinal, prepareFolders, readRecords, statusSuffix, uploadFolders, type UploadFolders, type UploadRecord } from "./upload-folder.ts";
+import { claimedName, exists, lockFolder, placeFinal, prepareFolders, readRecords, statusSuffix, sweepTemporary, uploadFolders, type UploadFolders, type UploadRecord } from "./upload-folder.ts";
 
 export interface MonitorSettings {
   /** The folder of the upload job whose files this follows. */
@@ -58,11 +58,12 @@ export const monitorKind: JobKind<MonitorSettings, NoState> = {
  * the next run.
  */
 export async function runMonitor(context: JobContext<NoState>, settings: MonitorSettings): Promise<JobOutcome> {
-  const folders = uploadFolders(settings.folder);
+  const folders = uploadFolders(settings.folder, "monitor");
   await prepareFolders(folders);
   const lock = await lockFolder(folders.monitorLock, "monitor", folders.inbox);
   const counts = { succeeded: 0, failed: 0, pending: 0, deferred: 0 };
   try {
+    await sweepTemporary(folders);
     const records = await readRecords(folders.uploaded);
     await forEachBounded(records, settings.concurrency ?? 4, async (record) => {
       if (context.signal.aborted) {

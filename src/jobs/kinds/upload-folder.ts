@@ -25,7 +25,11 @@ export interface UploadFolders {
   inbox: string;
   claimed: string;
   sending: string;
-  /** Temporary files of atomic writes (status and errors files). */
+  /**
+   * Temporary files of this role's atomic writes (status and errors files): `.fno-upload/tmp/<role>`. Upload and
+   * monitor runs of one folder run at once under their own locks, so each has its own: a run's sweep of what a
+   * crash left (sweepTemporary) then never removes the other role's file between its write and its rename.
+   */
   tmp: string;
   /** What a kind must know about a claim before its file is sent (import-package: the execution ID), by claim. */
   intents: string;
@@ -39,14 +43,17 @@ export interface UploadFolders {
 
 export const uploadStateDir = ".fno-upload";
 
-export function uploadFolders(folder: string): UploadFolders {
+/** Which of a folder's two kinds of run: each takes its own lock and its own temporary files. */
+export type FolderRole = "upload" | "monitor";
+
+export function uploadFolders(folder: string, role: FolderRole): UploadFolders {
   const inbox = path.resolve(folder);
   const state = path.join(inbox, uploadStateDir);
   return {
     inbox,
     claimed: path.join(state, "claimed"),
     sending: path.join(state, "sending"),
-    tmp: path.join(state, "tmp"),
+    tmp: path.join(state, "tmp", role),
     intents: path.join(state, "intents"),
     uploaded: path.join(inbox, "uploaded"),
     success: path.join(inbox, "success"),
@@ -75,8 +82,16 @@ export async function prepareFolders(folders: UploadFolders): Promise<void> {
 }
 
 /** One run of `role` in the folder at a time (across processes too); a second one is refused, naming the first. */
-export function lockFolder(lockDir: string, role: "upload" | "monitor", folder: string): Promise<FolderLock> {
+export function lockFolder(lockDir: string, role: FolderRole, folder: string): Promise<FolderLock> {
   return FolderLock.acquire(lockDir, { what: folder, holder: `another ${role} run` });
+}
+
+/**
+ * Removes the temporary files of atomic writes a crash cut short: never under a final name, so never needed. Only
+ * with the role's lock held, so no run of that role is writing one.
+ */
+export async function sweepTemporary(folders: UploadFolders): Promise<void> {
+  for (const name of await readdir(folders.tmp)) await rm(path.join(folders.tmp, name), { force: true });
 }
 
 /** The status file of an uploaded file: everything needed to follow it, and what happened to it. */

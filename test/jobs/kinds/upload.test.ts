@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
@@ -168,11 +168,27 @@ describe("upload job", () => {
     expect(sim.importMessages(activity).map((m) => m.externalIdentifier)).toEqual(["b.csv"]);
   });
 
+  it("an upload run's sweep of temporary files leaves a monitor run's file between its write and its rename alone", async () => {
+    // Upload and monitor runs of one folder run at once under their own locks (run --once starts both).
+    const { sim, clock } = await simulator();
+    const folder = path.join(tempDir("fno-upload-"), "in");
+    dropFiles(folder, { "a.csv": "A" });
+    const monitorWriting = path.join(uploadFolders(folder, "monitor").tmp, "in-flight.json");
+    mkdirSync(path.dirname(monitorWriting), { recursive: true });
+    writeFileSync(monitorWriting, "{}");
+    const uploadLeftover = path.join(uploadFolders(folder, "upload").tmp, "left-by-a-crash.json");
+    mkdirSync(path.dirname(uploadLeftover), { recursive: true });
+    writeFileSync(uploadLeftover, "{}");
+    expect((await runUpload(context(sim, clock, folder), settings(folder))).counts.uploaded).toBe(1);
+    expect(existsSync(monitorWriting)).toBe(true);
+    expect(existsSync(uploadLeftover)).toBe(false);
+  });
+
   it("a second run on the same folder while one is running does nothing and names who holds the folder", async () => {
     const { sim, clock } = await simulator();
     const folder = path.join(tempDir("fno-upload-"), "in");
     dropFiles(folder, { "a.csv": "A", "b.csv": "B" });
-    const folders = uploadFolders(folder);
+    const folders = uploadFolders(folder, "upload");
     mkdirSync(folders.uploadLock, { recursive: true });
     const running = await lockFolder(folders.uploadLock, "upload", folders.inbox);
     try {
